@@ -1,0 +1,79 @@
+#include "queries.hpp"
+
+#include <algorithm>
+
+#include <google/protobuf/util/time_util.h>
+
+namespace souk::session {
+namespace {
+
+v1::Money money(int64_t minor_units, const std::string& currency) {
+  v1::Money m;
+  m.set_minor_units(minor_units);
+  m.set_currency(currency);
+  return m;
+}
+
+// An amount of zero carries no currency that could conflict.
+bool conflicts(const v1::Money& amount, const std::string& currency) {
+  return amount.minor_units() != 0 && !currency.empty() && amount.currency() != currency;
+}
+
+}  // namespace
+
+result<totals> price(const v1::Transaction& transaction) {
+  std::string currency;
+  auto adopt = [&](const v1::Money& amount) {
+    if (conflicts(amount, currency)) return false;
+    if (currency.empty() && amount.minor_units() != 0) currency = amount.currency();
+    return true;
+  };
+  int64_t subtotal = 0;
+  for (const auto& line : transaction.lines()) {
+    if (!adopt(line.unit_price()))
+      return fail(v1::ERROR_CODE_CURRENCY_MISMATCH,
+                  "cart line " + line.sku() + " is priced in " +
+                      line.unit_price().currency() + ", the cart in " + currency);
+    subtotal += line.quantity() * line.unit_price().minor_units();
+  }
+  int64_t discount = 0;
+  for (const auto& d : transaction.discounts()) {
+    if (!adopt(d.amount_off()))
+      return fail(v1::ERROR_CODE_CURRENCY_MISMATCH,
+                  "discount " + d.code() + " is in " + d.amount_off().currency() +
+                      ", the cart in " + currency);
+    discount += subtotal * d.percent_off_bp() / 10000 + d.amount_off().minor_units();
+  }
+  discount = std::min(discount, subtotal);
+  const auto& shipping = transaction.shipping().price();
+  if (!adopt(shipping))
+    return fail(v1::ERROR_CODE_CURRENCY_MISMATCH,
+                "shipping is priced in " + shipping.currency() + ", the cart in " + currency);
+  return totals{money(subtotal, currency), money(discount, currency),
+                money(shipping.minor_units(), currency),
+                money(subtotal - discount + shipping.minor_units(), currency)};
+}
+
+const v1::CartLine* find_line(const v1::Transaction& transaction, std::string_view sku,
+                              std::string_view variant_id) {
+  for (const auto& line : transaction.lines())
+    if (line.sku() == sku && line.variant_id() == variant_id) return &line;
+  return nullptr;
+}
+
+std::optional<std::string> attribute(const v1::SessionState& state, std::string_view name,
+                                     const google::protobuf::Timestamp& now) {
+  const auto& attributes = state.customer().attributes();
+  auto it = attributes.find(std::string(name));
+  if (it == attributes.end() || now >= it->second.expires_at()) return std::nullopt;
+  return it->second.value();
+}
+
+const v1::PaymentAttempt* pending_payment(const v1::SessionState& state) {
+  if (state.phase() != v1::CHECKOUT_PHASE_PAYMENT_PENDING || state.payments().empty())
+    return nullptr;
+  const auto& last = *state.payments().rbegin();
+  return last.status() == v1::PAYMENT_STATUS_PENDING ? &last : nullptr;
+}
+
+}  // namespace souk::session
