@@ -140,6 +140,15 @@ std::optional<v1::Error> check_cart_open(const v1::SessionState& state) {
   return std::nullopt;
 }
 
+std::optional<v1::Error> check_currency(const v1::Transaction& cart, const v1::Money& amount,
+                                        const std::string& what) {
+  auto currency = currency_of(cart);
+  if (amount.minor_units() == 0 || currency.empty() || amount.currency() == currency)
+    return std::nullopt;
+  return make_error(v1::ERROR_CODE_CURRENCY_MISMATCH,
+                    what + " is priced in " + amount.currency() + ", the cart in " + currency);
+}
+
 result<events> add_to_cart(const v1::SessionState& state, const v1::AddToCart& command,
                            const context& ctx) {
   if (auto error = check_cart_open(state)) return make_unexpected(*error);
@@ -152,11 +161,8 @@ result<events> add_to_cart(const v1::SessionState& state, const v1::AddToCart& c
   int64_t in_cart = line ? line->quantity() : 0;
   if (auto error = check_stock(ctx, item->sku, item->variant_id, in_cart + command.quantity()))
     return make_unexpected(*error);
-  for (const auto& other : state.cart().lines())
-    if (other.unit_price().currency() != item->unit_price.currency())
-      return fail(v1::ERROR_CODE_CURRENCY_MISMATCH,
-                  item->sku + " is priced in " + item->unit_price.currency() +
-                      ", the cart in " + other.unit_price().currency());
+  if (auto error = check_currency(state.cart(), item->unit_price, item->sku))
+    return make_unexpected(*error);
   v1::Event event;
   auto& body = *event.mutable_cart_item_added();
   body.set_sku(item->sku);
@@ -211,11 +217,8 @@ result<events> apply_discount(const v1::SessionState& state,
   if (auto error = check_discount_rule(rule, command.code(), ctx.now()))
     return make_unexpected(*error);
   const auto& amount = rule->amount_off();
-  for (const auto& line : state.cart().lines())
-    if (amount.minor_units() != 0 && line.unit_price().currency() != amount.currency())
-      return fail(v1::ERROR_CODE_CURRENCY_MISMATCH,
-                  "discount " + command.code() + " is in " + amount.currency() +
-                      ", the cart in " + line.unit_price().currency());
+  if (auto error = check_currency(state.cart(), amount, "discount " + command.code()))
+    return make_unexpected(*error);
   v1::Event event;
   auto& body = *event.mutable_discount_applied();
   body.set_code(rule->code().empty() ? command.code() : rule->code());

@@ -85,6 +85,8 @@ result<events> select_shipping(const v1::SessionState& state,
   if (c.price().minor_units() < 0) return invalid("shipping cannot cost less than nothing");
   if (c.price().minor_units() > 0 && c.price().currency().empty())
     return invalid("a shipping price needs a currency");
+  if (auto error = detail::check_currency(state.cart(), c.price(), "shipping " + c.method()))
+    return make_unexpected(*error);
   return one([&](v1::Event& e) {
     e.mutable_shipping_method_selected()->set_method(c.method());
     *e.mutable_shipping_method_selected()->mutable_price() = c.price();

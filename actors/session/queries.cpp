@@ -54,6 +54,15 @@ result<totals> price(const v1::Transaction& transaction) {
                 money(subtotal - discount + shipping.minor_units(), currency)};
 }
 
+std::string currency_of(const v1::Transaction& transaction) {
+  for (const auto& line : transaction.lines())
+    if (line.unit_price().minor_units() != 0) return line.unit_price().currency();
+  for (const auto& discount : transaction.discounts())
+    if (discount.amount_off().minor_units() != 0) return discount.amount_off().currency();
+  const auto& shipping = transaction.shipping().price();
+  return shipping.minor_units() != 0 ? shipping.currency() : std::string();
+}
+
 const v1::CartLine* find_line(const v1::Transaction& transaction, std::string_view sku,
                               std::string_view variant_id) {
   for (const auto& line : transaction.lines())

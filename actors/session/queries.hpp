@@ -22,6 +22,10 @@ struct totals {
 /// Prices a transaction. Fails with CURRENCY_MISMATCH if its amounts mix currencies.
 result<totals> price(const v1::Transaction& transaction);
 
+/// The currency a transaction is priced in: that of its first non-zero amount (line,
+/// amount discount or shipping); empty while it holds none.
+std::string currency_of(const v1::Transaction& transaction);
+
 /// The cart line for sku + variant, or null. The pointer lives as long as `transaction`
 /// is not modified.
 const v1::CartLine* find_line(const v1::Transaction& transaction, std::string_view sku,

@@ -47,8 +47,12 @@ std::optional<v1::Error> upgrade_state(v1::SessionState& state) {
                                      std::to_string(state.version())))
     return error;
   if (state.schema_version() == 1) {
-    for (auto& line : *state.mutable_cart()->mutable_lines()) upgrade_v1_price(line);
-    for (auto& line : *state.mutable_committed()->mutable_lines()) upgrade_v1_price(line);
+    // Touch only what is there: a mutable_*() call would create an empty submessage,
+    // and the upgraded snapshot must equal what a live session would hold.
+    if (state.has_cart())
+      for (auto& line : *state.mutable_cart()->mutable_lines()) upgrade_v1_price(line);
+    if (state.has_committed())
+      for (auto& line : *state.mutable_committed()->mutable_lines()) upgrade_v1_price(line);
   }
   state.set_schema_version(current_schema_version);
   return std::nullopt;

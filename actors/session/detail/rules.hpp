@@ -17,6 +17,11 @@ using events = std::vector<v1::Event>;
 /// Fails unless the cart may change now (not while paying, not once paid).
 std::optional<v1::Error> check_cart_open(const v1::SessionState& state);
 
+/// Refuses an amount (`what` says whose) in another currency than the cart's: one cart
+/// holds one currency. A zero amount carries none.
+std::optional<v1::Error> check_currency(const v1::Transaction& cart, const v1::Money& amount,
+                                        const std::string& what);
+
 result<events> add_to_cart(const v1::SessionState&, const v1::AddToCart&, const context&);
 result<events> remove_from_cart(const v1::SessionState&, const v1::RemoveFromCart&);
 result<events> set_quantity(const v1::SessionState&, const v1::SetQuantity&,

@@ -1,0 +1,108 @@
+// apply refuses events that do not belong where they are offered, leaving state as it was.
+#include <boost/test/unit_test.hpp>
+
+#include "session_fixture.hpp"
+
+using namespace souk;
+using souk::testing::same;
+using souk::testing::session_fixture;
+
+namespace {
+
+// A copy of the fixture journal's event `seq` with a different body or envelope.
+v1::Event viewed(const session_fixture& s, uint64_t seq) {
+  v1::Event event = s.journal.back();
+  event.clear_body();
+  event.set_event_id("evt-test-" + std::to_string(seq));
+  event.set_seq(seq);
+  event.mutable_product_viewed()->set_sku("SKU-123");
+  return event;
+}
+
+void refuses(v1::SessionState& state, const v1::Event& event, v1::ErrorCode code) {
+  auto before = state;
+  auto error = session::apply_to(state, event);
+  BOOST_REQUIRE(error);
+  BOOST_TEST(v1::ErrorCode_Name(error->code()) == v1::ErrorCode_Name(code));
+  BOOST_TEST(!error->message().empty());
+  BOOST_TEST(same(before, state));
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(session_apply)
+
+BOOST_AUTO_TEST_CASE(a_seq_that_does_not_follow_is_refused) {
+  session_fixture s;
+  refuses(s.state, viewed(s, 3), v1::ERROR_CODE_OUT_OF_ORDER_EVENT);  // gap
+  refuses(s.state, viewed(s, 1), v1::ERROR_CODE_OUT_OF_ORDER_EVENT);  // repeat
+  BOOST_TEST(!session::apply_to(s.state, viewed(s, 2)));
+  BOOST_TEST(s.state.version() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(an_event_of_another_session_is_refused) {
+  session_fixture s;
+  auto event = viewed(s, 2);
+  event.set_session_id("sess-2");
+  refuses(s.state, event, v1::ERROR_CODE_INVALID_ARGUMENT);
+}
+
+BOOST_AUTO_TEST_CASE(an_event_without_a_body_is_refused) {
+  session_fixture s;
+  auto event = viewed(s, 2);
+  event.clear_body();
+  refuses(s.state, event, v1::ERROR_CODE_UNKNOWN_EVENT);
+}
+
+BOOST_AUTO_TEST_CASE(a_session_begins_with_session_started_and_only_once) {
+  session_fixture s;
+  v1::SessionState empty;
+  auto first = viewed(s, 1);
+  refuses(empty, first, v1::ERROR_CODE_SESSION_NOT_STARTED);
+  auto again = s.journal.front();
+  again.set_seq(2);
+  refuses(s.state, again, v1::ERROR_CODE_SESSION_ALREADY_STARTED);
+}
+
+BOOST_AUTO_TEST_CASE(the_functional_form_leaves_its_input_alone) {
+  session_fixture s;
+  auto before = s.state;
+  auto next = session::apply(s.state, viewed(s, 2));
+  BOOST_REQUIRE(next);
+  BOOST_TEST(next->version() == 2u);
+  BOOST_TEST(next->conversation().focus_sku() == "SKU-123");
+  BOOST_TEST(same(before, s.state));
+}
+
+BOOST_AUTO_TEST_CASE(the_transcript_stays_bounded_and_older_turns_fold_into_the_summary) {
+  session_fixture s;
+  for (int i = 0; i < session::max_transcript_turns + 5; ++i) {
+    auto c = s.command();
+    c.mutable_record_customer_message()->set_channel("chat");
+    c.mutable_record_customer_message()->set_text("message " + std::to_string(i));
+    s.must(c);
+  }
+  const auto& conversation = s.state.conversation();
+  BOOST_TEST(conversation.transcript_size() == session::max_transcript_turns);
+  BOOST_TEST(conversation.folded_turns() == 5u);
+  BOOST_TEST(conversation.transcript(0).text() == "message 5");
+  BOOST_TEST(conversation.summary().find("customer: message 4") != std::string::npos);
+  BOOST_TEST(conversation.summary().size() <= session::max_summary_chars);
+}
+
+BOOST_AUTO_TEST_CASE(decision_history_keeps_the_latest_and_counts_the_rest) {
+  session_fixture s;
+  for (int i = 0; i < session::max_decisions + 3; ++i) {
+    auto c = s.command();
+    c.mutable_record_decision()->set_kind("recommend");
+    c.mutable_record_decision()->set_reason("reason " + std::to_string(i));
+    c.mutable_record_decision()->set_confidence(0.5);
+    s.must(c);
+  }
+  BOOST_TEST(s.state.decisions_size() == session::max_decisions);
+  BOOST_TEST(s.state.folded_decisions() == 3u);
+  BOOST_TEST(s.state.decisions(session::max_decisions - 1).reason() ==
+             "reason " + std::to_string(session::max_decisions + 2));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
