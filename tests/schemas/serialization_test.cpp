@@ -17,6 +17,7 @@
 #include "souk/v1/events.pb.h"
 #include "souk/v1/reference.pb.h"
 #include "souk/v1/state.pb.h"
+#include "souk/v1/storage.pb.h"
 #include "souk/v1/transfer.pb.h"
 
 namespace {
@@ -29,7 +30,8 @@ using google::protobuf::Message;
 const google::protobuf::FileDescriptor* const files[] = {
     souk::v1::Money::descriptor()->file(),   souk::v1::Product::descriptor()->file(),
     souk::v1::SessionState::descriptor()->file(), souk::v1::Event::descriptor()->file(),
-    souk::v1::Command::descriptor()->file(), souk::v1::StateTransfer::descriptor()->file()};
+    souk::v1::Command::descriptor()->file(), souk::v1::StateTransfer::descriptor()->file(),
+    souk::v1::SessionRecord::descriptor()->file()};
 
 // Sets every field to a non-default value; in each oneof, the alternative numbered
 // `choice` (mod the alternatives). Nested messages are filled down to `depth`.

@@ -1,0 +1,35 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+// The byte formats of souk's LMDB records (persistence/README.md is their reference).
+namespace souk::persistence {
+
+/// CRC-32C (Castagnoli), as in iSCSI and ext4; crc32c("123456789") == 0xE3069283.
+uint32_t crc32c(std::string_view bytes);
+
+/// A stored value: 4-byte big-endian CRC-32C of the payload, then the payload.
+inline constexpr std::size_t seal_overhead = 4;
+std::string seal(std::string_view payload);
+/// Writes seal(payload) into `out`, which has room for payload.size() + seal_overhead.
+void seal_into(char* out, std::string_view payload);
+/// The payload of a sealed value, or nothing if it is too short or its CRC is wrong.
+std::optional<std::string_view> unseal(std::string_view value);
+
+/// 8 bytes big-endian, so that byte order is numeric order.
+std::string u64_key(uint64_t value);
+void put_u64(char* out, uint64_t value);
+uint64_t get_u64(const char* in);
+
+/// `session` NUL `seq` (8 bytes big-endian): orders a session's records by seq and
+/// keeps sessions apart. Session ids never contain NUL (the journal refuses them).
+std::string session_key(std::string_view session_id, uint64_t seq);
+/// The prefix all of a session's keys share: `session` NUL.
+std::string session_prefix(std::string_view session_id);
+/// Splits a session_key; nothing if `key` is not one.
+std::optional<std::pair<std::string_view, uint64_t>> split_session_key(std::string_view key);
+
+}  // namespace souk::persistence

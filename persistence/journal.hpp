@@ -1,0 +1,200 @@
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include <google/protobuf/timestamp.pb.h>
+
+#include "persistence/lmdb/env.hpp"
+#include "souk/v1/events.pb.h"
+#include "souk/v1/state.pb.h"
+#include "souk/v1/storage.pb.h"
+
+namespace souk::persistence {
+
+/// An event ready for the journal, encoded on the caller's thread so that the writer
+/// only copies bytes. The other fields are read from the event by encode().
+struct encoded_event {
+  std::string event_id;
+  uint64_t seq = 0;
+  int64_t at_ms = 0;
+  std::string customer_id;       // set on SessionStarted
+  uint64_t ownership_epoch = 0;  // set on SessionMigrated
+  std::string bytes;             // the serialized v1::Event
+};
+encoded_event encode(const v1::Event& event);
+
+/// One session's contribution to a group commit: events that must follow
+/// `expected_version` exactly, and optionally the snapshot of the state after them
+/// (its version = expected_version + events.size()).
+struct append_request {
+  std::string session_id;
+  uint64_t expected_version = 0;
+  std::vector<encoded_event> events;
+  std::string snapshot;  // a serialized v1::SessionState, or empty
+};
+
+/// Called on the writer thread once the request is durable (the session's new
+/// version) or refused (nothing of it was written). Must not block.
+using append_callback = std::function<void(result<uint64_t>)>;
+
+/// A session's state as stored: the newest snapshot at or below the wanted point
+/// (empty, version 0, if none) and the events after it, in seq order.
+struct stored_session {
+  v1::SessionState snapshot;
+  std::vector<v1::Event> tail;
+};
+
+/// What a retention run did.
+struct retention_report {
+  uint64_t events_archived = 0;
+  uint64_t snapshots_dropped = 0;
+  uint64_t snapshots_kept = 0;
+  uint64_t sessions_touched = 0;
+};
+
+struct retention_options {
+  google::protobuf::Timestamp now;
+  std::chrono::seconds archive_events_older_than{std::chrono::hours(24 * 90)};
+  std::chrono::seconds drop_snapshots_older_than{std::chrono::hours(24 * 30)};
+};
+
+/// The durable event journal of a node, with its snapshots and session index, in one
+/// LMDB environment (`<dir>/journal`) plus an archive (`<dir>/archive`).
+///
+/// Writes: one writer thread group-commits every pending request into one write
+/// transaction and completes each request only after that commit is durable. Events
+/// are appended to a global log under increasing positions (MDB_APPEND, sequential
+/// pages); the per-session index (seq -> position), the session records and the
+/// event-id index are written by the same thread in a separate, periodic index
+/// transaction, off the commit path. Until then, the unindexed tail lives in memory and
+/// is rebuilt from the log at open, so nothing depends on the index being current.
+///
+/// Reads may come from any thread and see every completed append.
+/// A read-only journal (open_read_only) serves tools next to a running node; its view
+/// of the unindexed tail is the one at open.
+class journal {
+ public:
+  /// What the index does not hold yet for one session: positions of its newest events
+  /// (seq ascending, contiguous) and the facts its session record will take from them.
+  struct session_tail {
+    std::vector<std::pair<uint64_t, uint64_t>> positions;  // (seq, log position)
+    int64_t first_at_ms = 0;
+    int64_t last_at_ms = 0;
+    std::string customer_id;
+    uint64_t ownership_epoch = 0;
+    uint64_t snapshot_seq = 0;
+  };
+
+  struct options {
+    std::string dir;  // data directory
+    std::chrono::milliseconds index_interval{1000};
+    std::size_t max_unindexed_events = 200000;
+    std::size_t initial_map_size = std::size_t{64} << 20;
+  };
+
+  static result<std::unique_ptr<journal>> open(const options& opts);
+  static result<std::unique_ptr<journal>> open_read_only(const std::string& dir);
+  ~journal();  // close()
+  /// Completes every submitted request, writes the index, stops the writer.
+  void close();
+
+  void submit(append_request request, append_callback done);
+  /// submit() and wait: the session's new version, or why nothing was written.
+  result<uint64_t> append(append_request request);
+  /// Writes a snapshot on its own (version = the session's current version).
+  result<uint64_t> save_snapshot(const v1::SessionState& state);
+
+  /// The session's last seq; 0 if it has no events.
+  uint64_t version(const std::string& session_id) const;
+  /// Events with from <= seq <= to, in order, read from the log or the archive.
+  /// CORRUPT_RECORD names the session and seq of a record that fails its checksum.
+  result<std::vector<v1::Event>> events(const std::string& session_id, uint64_t from = 1,
+                                        uint64_t to = UINT64_MAX) const;
+  /// The newest snapshot at or below `seq`; nothing if there is none.
+  result<std::optional<v1::SessionState>> snapshot_at_or_below(const std::string& session_id,
+                                                               uint64_t seq) const;
+  /// The versions of the session's snapshots, oldest first.
+  result<std::vector<uint64_t>> snapshot_versions(const std::string& session_id) const;
+  /// Newest snapshot at or below `seq` plus the events after it up to `seq`.
+  result<stored_session> load(const std::string& session_id, uint64_t seq = UINT64_MAX) const;
+  /// The same for the last event at or before `at`.
+  result<stored_session> load_at(const std::string& session_id,
+                                 const google::protobuf::Timestamp& at) const;
+
+  /// The session's record (index entry); NOT_FOUND if it has no events.
+  result<v1::SessionRecord> session(const std::string& session_id) const;
+  /// Sessions by last activity, newest first, at most `limit`. Reads the index, not
+  /// the journal.
+  result<std::vector<v1::SessionRecord>> sessions_by_activity(std::size_t limit) const;
+
+  /// Archives old events and thins old snapshots (see retention_options); runs on the
+  /// writer thread between commits.
+  result<retention_report> run_retention(const retention_options& opts);
+  /// Writes the index now (tests, tools; the writer also does it on its own).
+  std::optional<v1::Error> flush_index();
+
+  const std::string& dir() const { return dir_; }
+  std::size_t map_size() const { return main_->map_size(); }
+
+ private:
+  struct request_slot {
+    append_request request;
+    append_callback done;
+  };
+  using job = std::function<void()>;
+
+  journal(options opts, bool read_only);
+  std::optional<v1::Error> open_envs();
+  std::optional<v1::Error> recover();
+  void writer_loop();
+  void write_batch(std::vector<request_slot>& batch);
+  std::optional<v1::Error> write_index();
+  result<retention_report> retention(const retention_options& opts);
+  /// Runs `work` on the writer thread (or here, if there is none) and waits.
+  void on_writer(job work);
+
+  result<std::vector<v1::Event>> read_main(const lmdb::txn& t, const std::string& session_id,
+                                           uint64_t from, uint64_t to,
+                                           const std::vector<std::pair<uint64_t, uint64_t>>&
+                                               unindexed) const;
+  result<std::vector<v1::Event>> read_archive(const std::string& session_id, uint64_t from,
+                                              uint64_t to) const;
+
+  options opts_;
+  bool read_only_;
+  std::string dir_;
+  std::unique_ptr<lmdb::env> main_;
+  std::unique_ptr<lmdb::env> archive_;
+  MDB_dbi log_, seq_index_, event_ids_, snapshots_, sessions_, activity_, meta_;
+  MDB_dbi archive_events_;
+
+  // Written by the writer thread only; read under state_mutex_ by readers.
+  mutable std::mutex state_mutex_;
+  std::unordered_map<std::string, uint64_t> heads_;
+  std::unordered_map<std::string, session_tail> unindexed_;
+  std::unordered_map<std::string, uint64_t> unindexed_ids_;  // event id -> position
+  std::size_t unindexed_events_ = 0;
+  uint64_t next_position_ = 1;
+  std::chrono::steady_clock::time_point last_index_;
+
+  std::mutex queue_mutex_;
+  std::condition_variable queue_ready_;
+  std::vector<request_slot> queue_;
+  std::deque<job> jobs_;
+  bool stopping_ = false;
+  std::thread writer_;
+};
+
+}  // namespace souk::persistence

@@ -1,0 +1,56 @@
+#pragma once
+
+#include <cstdint>
+#include <istream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "persistence/lmdb/env.hpp"
+#include "souk/v1/reference.pb.h"
+#include "souk/v1/storage.pb.h"
+
+namespace souk::persistence {
+
+/// How many records of each kind a load wrote.
+struct reference_counts {
+  std::size_t products = 0, stock_levels = 0, discounts = 0, customers = 0;
+};
+
+/// The reference data the session rules read — catalog, stock levels, discount rules,
+/// customer records — in their own LMDB environment (`<dir>/reference`), one DB each.
+/// Reads from any thread; writes are serialized by LMDB.
+class reference_tables {
+ public:
+  static result<std::unique_ptr<reference_tables>> open(const std::string& dir,
+                                                        bool read_only = false);
+
+  result<std::optional<v1::Product>> product(std::string_view sku) const;
+  /// Units available; nothing if the item is not stock-tracked.
+  result<std::optional<int64_t>> stock(std::string_view sku, std::string_view variant_id) const;
+  result<std::optional<v1::DiscountRule>> discount(std::string_view code) const;
+  result<std::optional<v1::CustomerRecord>> customer(std::string_view customer_id) const;
+
+  /// Upserts one record after checking it (INVALID_ARGUMENT says what is wrong).
+  std::optional<v1::Error> put(const v1::ReferenceRecord& record);
+  /// Loads JSON lines of ReferenceRecord (protobuf JSON mapping; blank lines and lines
+  /// starting with # are skipped) in one transaction: all lines or, on the first bad
+  /// one, none — the error names its line number.
+  result<reference_counts> load_jsonl(std::istream& in);
+  result<reference_counts> counts() const;
+
+ private:
+  explicit reference_tables(std::unique_ptr<lmdb::env> env);
+  template <class Message>
+  result<std::optional<Message>> read(MDB_dbi db, std::string_view key) const;
+  int write(lmdb::txn& t, const v1::ReferenceRecord& record);
+
+  std::unique_ptr<lmdb::env> env_;
+  MDB_dbi catalog_, stock_, discounts_, customers_;
+};
+
+/// Why a reference record may not be stored, or nothing if it may.
+std::optional<v1::Error> check_record(const v1::ReferenceRecord& record);
+
+}  // namespace souk::persistence
