@@ -9,7 +9,10 @@
 namespace souk::persistence {
 
 /// CRC-32C (Castagnoli), as in iSCSI and ext4; crc32c("123456789") == 0xE3069283.
+/// Uses the SSE 4.2 instruction where the CPU has it.
 uint32_t crc32c(std::string_view bytes);
+/// The table-driven (slicing-by-8) fallback, for CPUs without it; exposed for tests.
+uint32_t crc32c_portable(std::string_view bytes);
 
 /// A stored value: 4-byte big-endian CRC-32C of the payload, then the payload.
 inline constexpr std::size_t seal_overhead = 4;

@@ -19,6 +19,12 @@ constexpr const char* format_version = "souk-journal/1";
 constexpr const char* meta_format = "format";
 constexpr const char* meta_indexed_through = "indexed_through";
 constexpr const char* meta_archived_through = "archived_through";
+constexpr const char* meta_ids_indexed_through = "ids_indexed_through";
+
+// Index slices bounded to this many sessions keep each index txn short, so that
+// commits waiting behind it are not held up for long.
+constexpr std::size_t index_slice_sessions = 16;
+constexpr std::size_t index_slice_ids = 4096;
 
 int64_t to_ms(const google::protobuf::Timestamp& t) {
   return t.seconds() * 1000 + t.nanos() / 1000000;
@@ -200,24 +206,34 @@ std::optional<v1::Error> journal::recover() {
       v1::SessionRecord record;
       if (auto error = decode(c.value(), record, "session record " + std::string(c.key())))
         return error;
-      heads_[record.session_id()] = record.last_seq();
+      heads_[record.session_id()] = {record.last_seq(), record.archived_through_seq()};
     }
     if (c.error()) return c.error();
   }
-  uint64_t indexed_through = 0, archived_through = 0;
+  uint64_t indexed_through = 0, archived_through = 0, ids_indexed_through = 0;
   for (auto [key, target] : {std::pair{meta_indexed_through, &indexed_through},
-                             std::pair{meta_archived_through, &archived_through}}) {
+                             std::pair{meta_archived_through, &archived_through},
+                             std::pair{meta_ids_indexed_through, &ids_indexed_through}}) {
     auto value = t->get(meta_, key);
     if (!value) return value.error();
     if (*value && (*value)->size() == 8) *target = get_u64((*value)->data());
   }
-  next_position_ = std::max(indexed_through, archived_through) + 1;
+  next_position_ = std::max({indexed_through, archived_through, ids_indexed_through}) + 1;
 
   lmdb::cursor c(*t, log_);
-  for (bool ok = c.seek(u64_key(indexed_through + 1)); ok; ok = c.next()) {
+  for (bool ok = c.seek(u64_key(std::min(indexed_through, ids_indexed_through) + 1)); ok;
+       ok = c.next()) {
     uint64_t position = get_u64(c.key().data());
     auto event = decode_event(c.value(), "log record at position " + std::to_string(position));
     if (!event) return event.error();
+    next_position_ = position + 1;
+    if (position > ids_indexed_through) {
+      id_queue_.emplace_back(event->event_id(), position);
+      unindexed_ids_.emplace(event->event_id(), position);
+    }
+    // Index writes go session by session: this one's may already cover the event.
+    auto& head = heads_[event->session_id()];
+    if (event->seq() <= head.version) continue;
     auto& tail = unindexed_[event->session_id()];
     int64_t at_ms = to_ms(event->at());
     if (tail.positions.empty()) tail.first_at_ms = at_ms;
@@ -227,10 +243,8 @@ std::optional<v1::Error> journal::recover() {
       tail.customer_id = event->session_started().customer_id();
     if (event->has_session_migrated())
       tail.ownership_epoch = event->session_migrated().ownership_epoch();
-    heads_[event->session_id()] = event->seq();
-    unindexed_ids_.emplace(event->event_id(), position);
+    head.version = event->seq();
     ++unindexed_events_;
-    next_position_ = position + 1;
   }
   if (c.error()) return c.error();
   // Snapshots written after the index was: their seqs are the newest per session.
@@ -309,21 +323,30 @@ void journal::writer_loop() {
     std::deque<job> jobs;
     {
       std::unique_lock<std::mutex> lock(queue_mutex_);
-      queue_ready_.wait_for(lock, opts_.index_interval,
+      queue_ready_.wait_for(lock, indexing_ ? std::chrono::milliseconds(0) : opts_.index_interval,
                             [&] { return stopping_ || !queue_.empty() || !jobs_.empty(); });
       batch.swap(queue_);
       jobs.swap(jobs_);
       if (stopping_ && batch.empty() && jobs.empty()) break;
     }
-    if (!batch.empty()) write_batch(batch);
-    for (auto& work : jobs) work();
-    bool due = std::chrono::steady_clock::now() - last_index_ >= opts_.index_interval;
-    if (unindexed_events_ >= opts_.max_unindexed_events || (due && !unindexed_.empty()))
-      if (auto error = write_index())
+    if (!indexing_)
+      indexing_ = unindexed_events_ >= opts_.max_unindexed_events ||
+                  (!unindexed_.empty() &&
+                   std::chrono::steady_clock::now() - last_index_ >= opts_.index_interval);
+    if (!batch.empty()) {
+      write_batch(batch);  // carries an index slice when indexing_
+    } else if (indexing_) {
+      auto slice = plan_index_slice();
+      if (auto error = write_txn(*main_, "index",
+                                 [&](lmdb::txn& t) { return write_index_slice(t, slice); }))
         std::cerr << "souk journal: index write failed, will retry: " << error->message()
                   << "\n";
+      else
+        finish_index_slice(slice);
+    }
+    for (auto& work : jobs) work();
   }
-  if (auto error = write_index())
+  if (auto error = write_whole_index())
     std::cerr << "souk journal: index write at close failed (rebuilt at next open): "
               << error->message() << "\n";
 }
@@ -332,6 +355,10 @@ void journal::write_batch(std::vector<request_slot>& batch) {
   auto fail_all = [&](const v1::Error& error) {
     for (auto& slot : batch) slot.done(make_unexpected(error));
   };
+  const auto started = std::chrono::steady_clock::now();
+  // A bounded slice of index work rides along: one fsync pair serves both.
+  std::optional<index_slice> slice;
+  if (indexing_) slice = plan_index_slice();
   for (;;) {
     std::vector<std::optional<v1::Error>> refusals(batch.size());
     std::vector<std::pair<std::size_t, uint64_t>> placed;  // (slot, first position)
@@ -358,7 +385,7 @@ void journal::write_batch(std::vector<request_slot>& batch) {
       if (auto it = batch_heads.find(r.session_id); it != batch_heads.end())
         current = it->second;
       else if (auto head = heads_.find(r.session_id); head != heads_.end())
-        current = head->second;
+        current = head->second.version;
       if (r.expected_version != current) {
         auto error = storage_error(v1::ERROR_CODE_VERSION_CONFLICT,
                                    "session " + r.session_id + " is at version " +
@@ -409,6 +436,7 @@ void journal::write_batch(std::vector<request_slot>& batch) {
       batch_ids.insert(ids.begin(), ids.end());
     }
 
+    if (rc == MDB_SUCCESS && slice) rc = write_index_slice(*t, *slice);
     if (rc == MDB_MAP_FULL) {
       t->abort();
       if (auto error = main_->grow()) return fail_all(*error);
@@ -424,8 +452,16 @@ void journal::write_batch(std::vector<request_slot>& batch) {
     if (error) return fail_all(*error);
 
     // Durable: publish to readers, then tell the callers.
+    if (slice) finish_index_slice(*slice);
     {
       std::lock_guard<std::mutex> lock(state_mutex_);
+      if (!placed.empty()) ++stats_.commits;
+      auto us = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                          std::chrono::steady_clock::now() - started).count());
+      stats_.commit_us += us;
+      stats_.slowest_commit_us = std::max(stats_.slowest_commit_us, us);
+      stats_.largest_batch = std::max<uint64_t>(stats_.largest_batch, batch.size());
+      stats_.refused_requests += batch.size() - placed.size();
       for (auto [slot, first] : placed) {
         const auto& r = batch[slot].request;
         auto& tail = unindexed_[r.session_id];
@@ -436,12 +472,14 @@ void journal::write_batch(std::vector<request_slot>& batch) {
           tail.positions.emplace_back(e.seq, p);
           if (!e.customer_id.empty()) tail.customer_id = e.customer_id;
           tail.ownership_epoch = std::max(tail.ownership_epoch, e.ownership_epoch);
+          id_queue_.emplace_back(e.event_id, p);
           unindexed_ids_.emplace(e.event_id, p++);
         }
         unindexed_events_ += r.events.size();
+        stats_.appended_events += r.events.size();
         uint64_t version = r.expected_version + r.events.size();
         if (!r.snapshot.empty()) tail.snapshot_seq = version;
-        heads_[r.session_id] = version;
+        heads_[r.session_id].version = version;
       }
       next_position_ = position;
     }
@@ -455,57 +493,113 @@ void journal::write_batch(std::vector<request_slot>& batch) {
   }
 }
 
-std::optional<v1::Error> journal::write_index() {
-  last_index_ = std::chrono::steady_clock::now();
-  if (unindexed_.empty()) return std::nullopt;
-  auto error = write_txn(*main_, "index", [&](lmdb::txn& t) -> int {
-    for (const auto& [session_id, tail] : unindexed_) {
-      int rc = MDB_SUCCESS;
-      if (!tail.positions.empty()) {
-        std::string chunk(tail.positions.size() * 8, '\0');
-        for (std::size_t i = 0; i < tail.positions.size(); ++i)
-          put_u64(chunk.data() + 8 * i, tail.positions[i].second);
-        rc = t.put(seq_index_, session_key(session_id, tail.positions.front().first),
-                   seal(chunk));
-        if (rc != MDB_SUCCESS) return rc;
-      }
-      v1::SessionRecord record;
-      auto stored = t.get(sessions_, session_id);
-      if (!stored) return MDB_PANIC;
-      if (*stored && decode(**stored, record, "session record " + session_id))
-        record.Clear();  // rebuilt from what the tail knows; the log stays the truth
-      if (record.has_last_activity() && !tail.positions.empty())
-        if ((rc = t.del(activity_, activity_key(to_ms(record.last_activity()), session_id))))
-          return rc;
-      merge(record, session_id, tail);
-      if ((rc = t.put(sessions_, session_id, seal(record.SerializeAsString())))) return rc;
-      if (record.has_last_activity())
-        if ((rc = t.put(activity_, activity_key(to_ms(record.last_activity()), session_id), "")))
-          return rc;
+journal::index_slice journal::plan_index_slice() const {
+  index_slice slice;
+  // Oldest tails first, so that the log position below which every session is indexed
+  // (where recovery rescans from) moves forward with every slice.
+  auto first_position = [&](const session_tail& tail) {
+    return tail.positions.empty() ? next_position_ : tail.positions.front().second;
+  };
+  std::vector<std::pair<uint64_t, const std::string*>> order;
+  for (const auto& [session_id, tail] : unindexed_)
+    order.emplace_back(first_position(tail), &session_id);
+  std::size_t count = std::min(index_slice_sessions, order.size());
+  std::partial_sort(order.begin(), order.begin() + count, order.end());
+  // partial_sort leaves the rest unordered: the oldest of them bounds what is indexed.
+  uint64_t oldest_left = next_position_;
+  for (std::size_t i = count; i < order.size(); ++i)
+    oldest_left = std::min(oldest_left, order[i].first);
+  slice.indexed_through = oldest_left - 1;
+  for (std::size_t i = 0; i < count; ++i) slice.sessions.push_back(order[i].second);
+
+  std::size_t ids = std::min(index_slice_ids, id_queue_.size());
+  for (std::size_t i = 0; i < ids; ++i) slice.ids.push_back(&id_queue_[i]);
+  std::sort(slice.ids.begin(), slice.ids.end(),
+            [](auto* a, auto* b) { return a->first < b->first; });
+  if (ids > 0) slice.ids_through = id_queue_[ids - 1].second;
+  return slice;
+}
+
+int journal::write_index_slice(lmdb::txn& t, const index_slice& slice) {
+  for (const std::string* session_ptr : slice.sessions) {
+    const std::string& session_id = *session_ptr;
+    const session_tail& tail = unindexed_.at(session_id);
+    int rc = MDB_SUCCESS;
+    if (!tail.positions.empty()) {
+      std::string chunk(tail.positions.size() * 8, '\0');
+      for (std::size_t i = 0; i < tail.positions.size(); ++i)
+        put_u64(chunk.data() + 8 * i, tail.positions[i].second);
+      rc = t.put(seq_index_, session_key(session_id, tail.positions.front().first), seal(chunk));
+      if (rc != MDB_SUCCESS) return rc;
     }
-    for (const auto& [event_id, position] : unindexed_ids_)
-      if (int rc = t.put(event_ids_, event_id, seal(u64_key(position)))) return rc;
-    return t.put(meta_, meta_indexed_through, u64_key(next_position_ - 1));
-  });
-  if (error) return error;
+    v1::SessionRecord record;
+    auto stored = t.get(sessions_, session_id);
+    if (!stored) return MDB_PANIC;
+    if (*stored && decode(**stored, record, "session record " + session_id))
+      record.Clear();  // rebuilt from what the tail knows; the log stays the truth
+    if (record.has_last_activity() && !tail.positions.empty())
+      if ((rc = t.del(activity_, activity_key(to_ms(record.last_activity()), session_id))))
+        return rc;
+    merge(record, session_id, tail);
+    if ((rc = t.put(sessions_, session_id, seal(record.SerializeAsString())))) return rc;
+    if (record.has_last_activity())
+      if ((rc = t.put(activity_, activity_key(to_ms(record.last_activity()), session_id), "")))
+        return rc;
+  }
+  if (!slice.sessions.empty())
+    if (int rc = t.put(meta_, meta_indexed_through, u64_key(slice.indexed_through))) return rc;
+  for (const auto* entry : slice.ids)
+    if (int rc = t.put(event_ids_, entry->first, seal(u64_key(entry->second)))) return rc;
+  if (!slice.ids.empty())
+    if (int rc = t.put(meta_, meta_ids_indexed_through, u64_key(slice.ids_through))) return rc;
+  return MDB_SUCCESS;
+}
+
+void journal::finish_index_slice(const index_slice& slice) {
   std::lock_guard<std::mutex> lock(state_mutex_);
-  unindexed_.clear();
-  unindexed_ids_.clear();
-  unindexed_events_ = 0;
+  ++stats_.index_slices;
+  for (const std::string* session_ptr : slice.sessions) {
+    auto it = unindexed_.find(*session_ptr);
+    unindexed_events_ -= it->second.positions.size();
+    unindexed_.erase(it);
+  }
+  for (std::size_t i = 0; i < slice.ids.size(); ++i) {
+    unindexed_ids_.erase(id_queue_.front().first);
+    id_queue_.pop_front();
+  }
+  if (unindexed_.empty() && id_queue_.empty()) {
+    indexing_ = false;
+    last_index_ = std::chrono::steady_clock::now();
+  }
+}
+
+std::optional<v1::Error> journal::write_whole_index() {
+  while (!unindexed_.empty() || !id_queue_.empty()) {
+    auto slice = plan_index_slice();
+    if (auto error = write_txn(*main_, "index",
+                               [&](lmdb::txn& t) { return write_index_slice(t, slice); }))
+      return error;
+    finish_index_slice(slice);
+  }
   return std::nullopt;
 }
 
 std::optional<v1::Error> journal::flush_index() {
   if (read_only_) return invalid("the journal is open read-only");
   std::optional<v1::Error> error;
-  on_writer([&] { error = write_index(); });
+  on_writer([&] { error = write_whole_index(); });
   return error;
+}
+
+journal_stats journal::stats() const {
+  std::lock_guard<std::mutex> lock(state_mutex_);
+  return stats_;
 }
 
 uint64_t journal::version(const std::string& session_id) const {
   std::lock_guard<std::mutex> lock(state_mutex_);
   auto it = heads_.find(session_id);
-  return it == heads_.end() ? 0 : it->second;
+  return it == heads_.end() ? 0 : it->second.version;
 }
 
 result<v1::SessionRecord> journal::session(const std::string& session_id) const {
@@ -565,58 +659,59 @@ result<std::vector<v1::SessionRecord>> journal::sessions_by_activity(std::size_t
 
 result<std::vector<v1::Event>> journal::events(const std::string& session_id, uint64_t from,
                                                uint64_t to) const {
+  std::vector<v1::Event> out;
+  if (auto error = visit_events(session_id, from, to, [&](const v1::Event& event) {
+        out.push_back(event);
+        return std::optional<v1::Error>{};
+      }))
+    return make_unexpected(*error);
+  return out;
+}
+
+std::optional<v1::Error> journal::visit_events(const std::string& session_id, uint64_t from,
+                                               uint64_t to, const event_visitor& visit) const {
   // Copy the unindexed tail before the txn begins: an index write between the two is
-  // then seen by the txn, and duplicates are dropped by seq below.
+  // then seen by the txn, and duplicates are skipped by seq.
   std::vector<std::pair<uint64_t, uint64_t>> unindexed;
+  uint64_t archived_through = 0;
   {
     std::lock_guard<std::mutex> lock(state_mutex_);
     if (auto it = unindexed_.find(session_id); it != unindexed_.end())
       unindexed = it->second.positions;
+    if (auto it = heads_.find(session_id); it != heads_.end())
+      archived_through = it->second.archived_through;
   }
-  auto t = main_->begin_read();
-  if (!t) return make_unexpected(t.error());
-  uint64_t archived_through = 0;
-  auto stored = t->get(sessions_, session_id);
-  if (!stored) return make_unexpected(stored.error());
-  if (*stored) {
-    v1::SessionRecord record;
-    if (auto error = decode(**stored, record, "session record " + session_id))
-      return make_unexpected(*error);
-    archived_through = record.archived_through_seq();
-  }
-  std::vector<v1::Event> out;
-  if (from <= archived_through) {
-    auto archived = read_archive(session_id, from, std::min(to, archived_through));
-    if (!archived) return archived;
-    out = std::move(*archived);
-  }
+  if (from <= archived_through)
+    if (auto error = read_archive(session_id, from, std::min(to, archived_through), visit))
+      return error;
   uint64_t main_from = std::max(from, archived_through + 1);
-  if (main_from > to) return out;
-  auto recent = read_main(*t, session_id, main_from, to, unindexed);
-  if (!recent) return recent;
-  for (auto& event : *recent) out.push_back(std::move(event));
-  return out;
+  if (main_from > to) return std::nullopt;
+  auto t = main_->begin_read();
+  if (!t) return t.error();
+  return read_main(*t, session_id, main_from, to, unindexed, visit);
 }
 
-result<std::vector<v1::Event>> journal::read_main(
+std::optional<v1::Error> journal::read_main(
     const lmdb::txn& t, const std::string& session_id, uint64_t from, uint64_t to,
-    const std::vector<std::pair<uint64_t, uint64_t>>& unindexed) const {
-  std::vector<v1::Event> out;
-  uint64_t next = from;  // the seq we want next; keeps the result contiguous
+    const std::vector<std::pair<uint64_t, uint64_t>>& unindexed,
+    const event_visitor& visit) const {
+  v1::Event event;  // reused: parsing into it again keeps its string buffers
+  uint64_t next = from;  // the seq we want next; keeps the walk contiguous
   auto read_position = [&](uint64_t seq, uint64_t position) -> std::optional<v1::Error> {
     auto value = t.get(log_, u64_key(position));
     if (!value) return value.error();
     if (!*value)
       return corrupt(event_where(session_id, seq) + ": log position " +
                      std::to_string(position) + " is missing");
-    auto event = decode_event(**value, event_where(session_id, seq));
-    if (!event) return event.error();
-    if (event->session_id() != session_id || event->seq() != seq)
+    auto payload = unseal(**value);
+    if (!payload) return corrupt(event_where(session_id, seq) + " fails its checksum");
+    if (!event.ParseFromArray(payload->data(), static_cast<int>(payload->size())))
+      return corrupt(event_where(session_id, seq) + " does not decode as an Event");
+    if (event.seq() != seq || event.session_id() != session_id)
       return corrupt(event_where(session_id, seq) + ": log position " +
                      std::to_string(position) + " holds another event");
-    out.push_back(std::move(*event));
     ++next;
-    return std::nullopt;
+    return visit(event);
   };
 
   lmdb::cursor c(t, seq_index_);
@@ -636,51 +731,47 @@ result<std::vector<v1::Event>> journal::read_main(
     if (!key || key->first != session_id || key->second > to) break;
     auto chunk = unseal(c.value());
     if (!chunk || chunk->size() % 8 != 0)
-      return make_unexpected(corrupt("seq index of " + session_id + " at seq " +
-                                     std::to_string(key->second) + " fails its checksum"));
+      return corrupt("seq index of " + session_id + " at seq " + std::to_string(key->second) +
+                     " fails its checksum");
     for (std::size_t i = 0; i < chunk->size() / 8; ++i) {
       uint64_t seq = key->second + i;
       if (seq < next) continue;
       if (seq > to) break;
       if (seq != next)
-        return make_unexpected(corrupt("seq index of " + session_id + " skips from " +
-                                       std::to_string(next) + " to " + std::to_string(seq)));
-      if (auto error = read_position(seq, get_u64(chunk->data() + 8 * i)))
-        return make_unexpected(*error);
+        return corrupt("seq index of " + session_id + " skips from " + std::to_string(next) +
+                       " to " + std::to_string(seq));
+      if (auto error = read_position(seq, get_u64(chunk->data() + 8 * i))) return error;
     }
   }
-  if (c.error()) return make_unexpected(*c.error());
+  if (c.error()) return c.error();
   for (auto [seq, position] : unindexed) {
     if (seq < next) continue;
     if (seq > to) break;
-    if (auto error = read_position(seq, position)) return make_unexpected(*error);
+    if (auto error = read_position(seq, position)) return error;
   }
-  return out;
+  return std::nullopt;
 }
 
-result<std::vector<v1::Event>> journal::read_archive(const std::string& session_id,
-                                                     uint64_t from, uint64_t to) const {
+std::optional<v1::Error> journal::read_archive(const std::string& session_id, uint64_t from,
+                                               uint64_t to, const event_visitor& visit) const {
   auto t = archive_->begin_read();
-  if (!t) return make_unexpected(t.error());
-  std::vector<v1::Event> out;
+  if (!t) return t.error();
   lmdb::cursor c(*t, archive_events_);
   uint64_t next = from;
   for (bool ok = c.seek(session_key(session_id, from)); ok; ok = c.next()) {
     auto key = split_session_key(c.key());
     if (!key || key->first != session_id || key->second > to) break;
     auto where = "archived " + event_where(session_id, key->second);
-    if (key->second != next)
-      return make_unexpected(corrupt(where + " follows seq " + std::to_string(next - 1)));
+    if (key->second != next) return corrupt(where + " follows seq " + std::to_string(next - 1));
     auto event = decode_event(c.value(), where);
-    if (!event) return make_unexpected(event.error());
-    out.push_back(std::move(*event));
+    if (!event) return event.error();
+    if (auto error = visit(*event)) return error;
     ++next;
   }
-  if (c.error()) return make_unexpected(*c.error());
+  if (c.error()) return c.error();
   if (next <= to)
-    return make_unexpected(corrupt("archive of " + session_id + " ends before seq " +
-                                   std::to_string(to)));
-  return out;
+    return corrupt("archive of " + session_id + " ends before seq " + std::to_string(to));
+  return std::nullopt;
 }
 
 result<std::optional<v1::SessionState>> journal::snapshot_at_or_below(
@@ -762,7 +853,7 @@ result<retention_report> journal::run_retention(const retention_options& opts) {
 // repeats harmlessly.
 result<retention_report> journal::retention(const retention_options& opts) {
   retention_report report;
-  if (auto error = write_index()) return make_unexpected(*error);
+  if (auto error = write_whole_index()) return make_unexpected(*error);
   const int64_t archive_before =
       to_ms(opts.now) - std::chrono::duration_cast<std::chrono::milliseconds>(
                             opts.archive_events_older_than)
@@ -826,6 +917,12 @@ result<retention_report> journal::retention(const retention_options& opts) {
       return t.put(meta_, meta_archived_through, u64_key(last_position));
     });
     if (error) return make_unexpected(*error);
+    {
+      std::lock_guard<std::mutex> lock(state_mutex_);
+      for (const auto& [session_id, seq] : archived_through)
+        heads_[session_id].archived_through =
+            std::max(heads_[session_id].archived_through, seq);
+    }
     report.events_archived += chunk.size();
     for (const auto& [session_id, seq] : archived_through) touched.insert(session_id);
   }

@@ -56,6 +56,17 @@ struct stored_session {
   std::vector<v1::Event> tail;
 };
 
+/// Counters of the writer since open (for metrics and benchmarks).
+struct journal_stats {
+  uint64_t commits = 0;         // group commits that wrote events or snapshots
+  uint64_t appended_events = 0;
+  uint64_t refused_requests = 0;
+  uint64_t commit_us = 0;       // time in append transactions, begin to durable commit
+  uint64_t index_slices = 0;    // bounded pieces of index work, most inside commits
+  uint64_t largest_batch = 0;   // requests in one commit
+  uint64_t slowest_commit_us = 0;
+};
+
 /// What a retention run did.
 struct retention_report {
   uint64_t events_archived = 0;
@@ -122,6 +133,11 @@ class journal {
   /// CORRUPT_RECORD names the session and seq of a record that fails its checksum.
   result<std::vector<v1::Event>> events(const std::string& session_id, uint64_t from = 1,
                                         uint64_t to = UINT64_MAX) const;
+  /// The same, handing each event to `visit` (which may stop the walk by returning an
+  /// error) without keeping them: the event object is reused, so copy what you keep.
+  using event_visitor = std::function<std::optional<v1::Error>(const v1::Event&)>;
+  std::optional<v1::Error> visit_events(const std::string& session_id, uint64_t from,
+                                        uint64_t to, const event_visitor& visit) const;
   /// The newest snapshot at or below `seq`; nothing if there is none.
   result<std::optional<v1::SessionState>> snapshot_at_or_below(const std::string& session_id,
                                                                uint64_t seq) const;
@@ -145,6 +161,7 @@ class journal {
   /// Writes the index now (tests, tools; the writer also does it on its own).
   std::optional<v1::Error> flush_index();
 
+  journal_stats stats() const;
   const std::string& dir() const { return dir_; }
   std::size_t map_size() const { return main_->map_size(); }
 
@@ -160,17 +177,29 @@ class journal {
   std::optional<v1::Error> recover();
   void writer_loop();
   void write_batch(std::vector<request_slot>& batch);
-  std::optional<v1::Error> write_index();
+  /// A bounded piece of index work: the oldest session tails and event ids, the latter
+  /// in id order (right-edge inserts for ULIDs). Pointers into unindexed_/id_queue_,
+  /// valid until finish_index_slice.
+  struct index_slice {
+    std::vector<const std::string*> sessions;
+    uint64_t indexed_through = 0;
+    std::vector<const std::pair<std::string, uint64_t>*> ids;
+    uint64_t ids_through = 0;
+  };
+  index_slice plan_index_slice() const;
+  int write_index_slice(lmdb::txn& t, const index_slice& slice);
+  void finish_index_slice(const index_slice& slice);  // after its txn committed
+  std::optional<v1::Error> write_whole_index();
   result<retention_report> retention(const retention_options& opts);
   /// Runs `work` on the writer thread (or here, if there is none) and waits.
   void on_writer(job work);
 
-  result<std::vector<v1::Event>> read_main(const lmdb::txn& t, const std::string& session_id,
-                                           uint64_t from, uint64_t to,
-                                           const std::vector<std::pair<uint64_t, uint64_t>>&
-                                               unindexed) const;
-  result<std::vector<v1::Event>> read_archive(const std::string& session_id, uint64_t from,
-                                              uint64_t to) const;
+  std::optional<v1::Error> read_main(const lmdb::txn& t, const std::string& session_id,
+                                     uint64_t from, uint64_t to,
+                                     const std::vector<std::pair<uint64_t, uint64_t>>& unindexed,
+                                     const event_visitor& visit) const;
+  std::optional<v1::Error> read_archive(const std::string& session_id, uint64_t from,
+                                        uint64_t to, const event_visitor& visit) const;
 
   options opts_;
   bool read_only_;
@@ -180,14 +209,21 @@ class journal {
   MDB_dbi log_, seq_index_, event_ids_, snapshots_, sessions_, activity_, meta_;
   MDB_dbi archive_events_;
 
+  struct head {
+    uint64_t version = 0;           // last seq
+    uint64_t archived_through = 0;  // seqs up to here are read from the archive
+  };
   // Written by the writer thread only; read under state_mutex_ by readers.
   mutable std::mutex state_mutex_;
-  std::unordered_map<std::string, uint64_t> heads_;
+  std::unordered_map<std::string, head> heads_;
   std::unordered_map<std::string, session_tail> unindexed_;
   std::unordered_map<std::string, uint64_t> unindexed_ids_;  // event id -> position
+  std::deque<std::pair<std::string, uint64_t>> id_queue_;    // the same, in log order
   std::size_t unindexed_events_ = 0;
   uint64_t next_position_ = 1;
   std::chrono::steady_clock::time_point last_index_;
+  bool indexing_ = false;
+  journal_stats stats_;  // guarded by state_mutex_  // an index pass is under way, a slice between each batch
 
   std::mutex queue_mutex_;
   std::condition_variable queue_ready_;
