@@ -1,6 +1,13 @@
 #include "persistence/journal.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <future>
 #include <iostream>
 #include <map>
@@ -134,6 +141,19 @@ journal::journal(options opts, bool read_only)
 
 result<std::unique_ptr<journal>> journal::open(const options& opts) {
   std::unique_ptr<journal> j(new journal(opts, false));
+  // One writing process per journal: its writer keeps the heads in memory.
+  std::error_code ec;
+  std::filesystem::create_directories(opts.dir, ec);
+  std::string lock_path = opts.dir + "/writer.lock";
+  j->lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (j->lock_fd_ < 0)
+    return make_unexpected(storage_error(v1::ERROR_CODE_STORAGE_FAILURE,
+                                         "cannot open " + lock_path + ": " + std::strerror(errno)));
+  if (::flock(j->lock_fd_, LOCK_EX | LOCK_NB) != 0)
+    return make_unexpected(storage_error(
+        v1::ERROR_CODE_STORAGE_FAILURE,
+        "another process (a running node?) has the journal in " + opts.dir +
+            " open for writing; stop it or use a read-only command"));
   if (auto error = j->open_envs()) return make_unexpected(*error);
   if (auto error = j->recover()) return make_unexpected(*error);
   j->last_index_ = std::chrono::steady_clock::now();
@@ -258,7 +278,10 @@ std::optional<v1::Error> journal::recover() {
   return std::nullopt;
 }
 
-journal::~journal() { close(); }
+journal::~journal() {
+  close();
+  if (lock_fd_ >= 0) ::close(lock_fd_);
+}
 
 void journal::close() {
   {
@@ -637,7 +660,7 @@ result<std::vector<v1::SessionRecord>> journal::sessions_by_activity(std::size_t
   auto t = main_->begin_read();
   if (!t) return make_unexpected(t.error());
   lmdb::cursor c(*t, activity_);
-  std::size_t wanted = limit + tails.size();
+  std::size_t wanted = limit > SIZE_MAX - tails.size() ? SIZE_MAX : limit + tails.size();
   for (bool ok = c.last(); ok && out.size() < wanted; ok = c.prev()) {
     std::string session_id(c.key().substr(8));
     if (tails.count(session_id)) continue;

@@ -203,6 +203,7 @@ class journal {
 
   options opts_;
   bool read_only_;
+  int lock_fd_ = -1;  // flock'ed: one writing process per journal
   std::string dir_;
   std::unique_ptr<lmdb::env> main_;
   std::unique_ptr<lmdb::env> archive_;

@@ -73,6 +73,20 @@ BOOST_AUTO_TEST_CASE(appends_read_back_across_index_writes_and_reopens) {
   check_truth(**reader, truth);
 }
 
+BOOST_AUTO_TEST_CASE(one_writer_at_a_time_readers_alongside) {
+  temp_dir dir;
+  auto j = open_journal(dir);
+  BOOST_REQUIRE(j->append(request_for("s", 0, 2)));
+  persistence::journal::options opts;
+  opts.dir = dir.str();
+  auto second = persistence::journal::open(opts);
+  BOOST_REQUIRE(!second);
+  BOOST_TEST(second.error().message().find("open for writing") != std::string::npos);
+  auto reader = persistence::journal::open_read_only(dir.str());
+  BOOST_REQUIRE(reader);
+  BOOST_TEST((*reader)->version("s") == 2u);
+}
+
 BOOST_AUTO_TEST_CASE(a_stale_expected_version_is_refused_with_the_current_one) {
   temp_dir dir;
   auto j = open_journal(dir);
