@@ -173,14 +173,14 @@ result<std::unique_ptr<journal>> journal::open_read_only(const std::string& dir)
 std::optional<v1::Error> journal::open_envs() {
   lmdb::env::options main;
   main.path = dir_ + "/journal";
-  main.dbs = {"log", "seq_index", "event_ids", "snapshots", "sessions", "activity", "meta"};
+  main.dbs = {"log", "chunks", "event_ids", "snapshots", "sessions", "activity", "meta"};
   main.read_only = read_only_;
   main.initial_map_size = opts_.initial_map_size;
   auto env = lmdb::env::open(main);
   if (!env) return env.error();
   main_ = std::move(*env);
   log_ = main_->db("log");
-  seq_index_ = main_->db("seq_index");
+  chunks_ = main_->db("chunks");
   event_ids_ = main_->db("event_ids");
   snapshots_ = main_->db("snapshots");
   sessions_ = main_->db("sessions");
@@ -549,10 +549,21 @@ int journal::write_index_slice(lmdb::txn& t, const index_slice& slice) {
     const session_tail& tail = unindexed_.at(session_id);
     int rc = MDB_SUCCESS;
     if (!tail.positions.empty()) {
-      std::string chunk(tail.positions.size() * 8, '\0');
-      for (std::size_t i = 0; i < tail.positions.size(); ++i)
-        put_u64(chunk.data() + 8 * i, tail.positions[i].second);
-      rc = t.put(seq_index_, session_key(session_id, tail.positions.front().first), seal(chunk));
+      // The session's events, copied out of the log into one chunk: reading a session
+      // back is then a few sequential values instead of a B-tree lookup per event.
+      std::string chunk;
+      for (auto [seq, position] : tail.positions) {
+        auto value = t.get(log_, u64_key(position));
+        if (!value || !*value) return MDB_CORRUPTED;
+        // A log value is already crc + event: the chunk entry is its length, then it.
+        if (!unseal(**value)) return MDB_CORRUPTED;
+        std::size_t length = (*value)->size() - seal_overhead;
+        char header[4];
+        for (int i = 0; i < 4; ++i) header[i] = static_cast<char>(length >> (24 - 8 * i));
+        chunk.append(header, 4);
+        chunk.append(**value);
+      }
+      rc = t.put(chunks_, session_key(session_id, tail.positions.front().first), chunk);
       if (rc != MDB_SUCCESS) return rc;
     }
     v1::SessionRecord record;
@@ -680,12 +691,26 @@ result<std::vector<v1::SessionRecord>> journal::sessions_by_activity(std::size_t
   return out;
 }
 
+namespace {
+
+// Decodes an event's payload into `event`, which must then be (session_id, seq).
+std::optional<v1::Error> parse_event(std::string_view payload, v1::Event& event,
+                                     const std::string& session_id, uint64_t seq) {
+  if (!event.ParseFromArray(payload.data(), static_cast<int>(payload.size())))
+    return corrupt(event_where(session_id, seq) + " does not decode as an Event");
+  if (event.seq() != seq || event.session_id() != session_id)
+    return corrupt(event_where(session_id, seq) + " is stored as " +
+                   event_where(event.session_id(), event.seq()));
+  return std::nullopt;
+}
+
+}  // namespace
+
 result<std::vector<v1::Event>> journal::events(const std::string& session_id, uint64_t from,
                                                uint64_t to) const {
   std::vector<v1::Event> out;
-  if (auto error = visit_events(session_id, from, to, [&](const v1::Event& event) {
-        out.push_back(event);
-        return std::optional<v1::Error>{};
+  if (auto error = walk_events(session_id, from, to, [&](std::string_view payload, uint64_t seq) {
+        return parse_event(payload, out.emplace_back(), session_id, seq);
       }))
     return make_unexpected(*error);
   return out;
@@ -693,6 +718,17 @@ result<std::vector<v1::Event>> journal::events(const std::string& session_id, ui
 
 std::optional<v1::Error> journal::visit_events(const std::string& session_id, uint64_t from,
                                                uint64_t to, const event_visitor& visit) const {
+  v1::Event event;  // reused: parsing into it again keeps most of its buffers
+  return walk_events(session_id, from, to,
+                     [&](std::string_view payload, uint64_t seq) -> std::optional<v1::Error> {
+                       if (auto error = parse_event(payload, event, session_id, seq))
+                         return error;
+                       return visit(event);
+                     });
+}
+
+std::optional<v1::Error> journal::walk_events(const std::string& session_id, uint64_t from,
+                                              uint64_t to, const payload_visitor& visit) const {
   // Copy the unindexed tail before the txn begins: an index write between the two is
   // then seen by the txn, and duplicates are skipped by seq.
   std::vector<std::pair<uint64_t, uint64_t>> unindexed;
@@ -717,8 +753,7 @@ std::optional<v1::Error> journal::visit_events(const std::string& session_id, ui
 std::optional<v1::Error> journal::read_main(
     const lmdb::txn& t, const std::string& session_id, uint64_t from, uint64_t to,
     const std::vector<std::pair<uint64_t, uint64_t>>& unindexed,
-    const event_visitor& visit) const {
-  v1::Event event;  // reused: parsing into it again keeps its string buffers
+    const payload_visitor& visit) const {
   uint64_t next = from;  // the seq we want next; keeps the walk contiguous
   auto read_position = [&](uint64_t seq, uint64_t position) -> std::optional<v1::Error> {
     auto value = t.get(log_, u64_key(position));
@@ -728,16 +763,11 @@ std::optional<v1::Error> journal::read_main(
                      std::to_string(position) + " is missing");
     auto payload = unseal(**value);
     if (!payload) return corrupt(event_where(session_id, seq) + " fails its checksum");
-    if (!event.ParseFromArray(payload->data(), static_cast<int>(payload->size())))
-      return corrupt(event_where(session_id, seq) + " does not decode as an Event");
-    if (event.seq() != seq || event.session_id() != session_id)
-      return corrupt(event_where(session_id, seq) + ": log position " +
-                     std::to_string(position) + " holds another event");
     ++next;
-    return visit(event);
+    return visit(*payload, seq);
   };
 
-  lmdb::cursor c(t, seq_index_);
+  lmdb::cursor c(t, chunks_);
   bool ok = c.seek(session_key(session_id, from));
   // The chunk holding `from` may start before it.
   auto starts_at_from = [&] {
@@ -752,18 +782,28 @@ std::optional<v1::Error> journal::read_main(
   for (; ok; ok = c.next()) {
     auto key = split_session_key(c.key());
     if (!key || key->first != session_id || key->second > to) break;
-    auto chunk = unseal(c.value());
-    if (!chunk || chunk->size() % 8 != 0)
-      return corrupt("seq index of " + session_id + " at seq " + std::to_string(key->second) +
-                     " fails its checksum");
-    for (std::size_t i = 0; i < chunk->size() / 8; ++i) {
-      uint64_t seq = key->second + i;
-      if (seq < next) continue;
-      if (seq > to) break;
-      if (seq != next)
-        return corrupt("seq index of " + session_id + " skips from " + std::to_string(next) +
-                       " to " + std::to_string(seq));
-      if (auto error = read_position(seq, get_u64(chunk->data() + 8 * i))) return error;
+    auto where = [&] {
+      return "chunk of events " + event_where(session_id, key->second) + " and on";
+    };
+    if (key->second > next)
+      return corrupt(where() + " follows seq " + std::to_string(next - 1));
+    // Entries: 4-byte big-endian length n, then a sealed event (crc + n bytes). Each
+    // entry is checked on its own, so skipping to `from` costs no checksums.
+    std::string_view chunk = c.value();
+    uint64_t seq = key->second;
+    for (std::size_t at = 0; at < chunk.size() && seq <= to; ++seq) {
+      if (chunk.size() - at < 4 + seal_overhead) return corrupt(where() + " is cut short");
+      std::size_t length = 0;
+      for (int i = 0; i < 4; ++i) length = length << 8 | static_cast<unsigned char>(chunk[at + i]);
+      if (chunk.size() - at - 4 - seal_overhead < length)
+        return corrupt(where() + " is cut short");
+      if (seq == next) {
+        auto payload = unseal(chunk.substr(at + 4, seal_overhead + length));
+        if (!payload) return corrupt(event_where(session_id, seq) + " fails its checksum");
+        ++next;
+        if (auto error = visit(*payload, seq)) return error;
+      }
+      at += 4 + seal_overhead + length;
     }
   }
   if (c.error()) return c.error();
@@ -776,7 +816,7 @@ std::optional<v1::Error> journal::read_main(
 }
 
 std::optional<v1::Error> journal::read_archive(const std::string& session_id, uint64_t from,
-                                               uint64_t to, const event_visitor& visit) const {
+                                               uint64_t to, const payload_visitor& visit) const {
   auto t = archive_->begin_read();
   if (!t) return t.error();
   lmdb::cursor c(*t, archive_events_);
@@ -786,9 +826,9 @@ std::optional<v1::Error> journal::read_archive(const std::string& session_id, ui
     if (!key || key->first != session_id || key->second > to) break;
     auto where = "archived " + event_where(session_id, key->second);
     if (key->second != next) return corrupt(where + " follows seq " + std::to_string(next - 1));
-    auto event = decode_event(c.value(), where);
-    if (!event) return event.error();
-    if (auto error = visit(*event)) return error;
+    auto payload = unseal(c.value());
+    if (!payload) return corrupt(where + " fails its checksum");
+    if (auto error = visit(*payload, key->second)) return error;
     ++next;
   }
   if (c.error()) return c.error();
@@ -925,15 +965,19 @@ result<retention_report> journal::retention(const retention_options& opts) {
         if (!stored || !*stored || decode(**stored, record, session_id)) return MDB_CORRUPTED;
         record.set_archived_through_seq(std::max(record.archived_through_seq(), seq));
         if (int rc = t.put(sessions_, session_id, seal(record.SerializeAsString()))) return rc;
-        // Index chunks wholly archived go; positions only grow with seq, so stop at the
-        // first chunk that still reaches into the log.
-        lmdb::cursor c(t, seq_index_);
+        // Chunks wholly archived go: those that end at or before the archived seq, i.e.
+        // those followed by a chunk starting at or before archived + 1.
+        lmdb::cursor c(t, chunks_);
         for (bool ok = c.seek(session_prefix(session_id)); ok;) {
-          auto key = split_session_key(c.key());
-          auto positions = unseal(c.value());
-          if (!key || key->first != session_id || !positions || positions->size() < 8) break;
-          if (get_u64(positions->data() + positions->size() - 8) > last_position) break;
-          if (int rc = c.del()) return rc;
+          std::string key(c.key());
+          auto split = split_session_key(key);
+          if (!split || split->first != session_id) break;
+          bool next_ok = c.next();
+          auto following = next_ok ? split_session_key(c.key()) : std::nullopt;
+          if (!following || following->first != session_id ||
+              following->second > record.archived_through_seq() + 1)
+            break;
+          if (int rc = t.del(chunks_, key)) return rc;
           ok = c.seek(session_prefix(session_id));
         }
       }

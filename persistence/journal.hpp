@@ -194,12 +194,17 @@ class journal {
   /// Runs `work` on the writer thread (or here, if there is none) and waits.
   void on_writer(job work);
 
+  /// Gets each event's checksummed payload and its seq, in seq order; decodes it where
+  /// it wants it (into a reused object, or straight into a vector).
+  using payload_visitor = std::function<std::optional<v1::Error>(std::string_view, uint64_t)>;
+  std::optional<v1::Error> walk_events(const std::string& session_id, uint64_t from,
+                                       uint64_t to, const payload_visitor& visit) const;
   std::optional<v1::Error> read_main(const lmdb::txn& t, const std::string& session_id,
                                      uint64_t from, uint64_t to,
                                      const std::vector<std::pair<uint64_t, uint64_t>>& unindexed,
-                                     const event_visitor& visit) const;
+                                     const payload_visitor& visit) const;
   std::optional<v1::Error> read_archive(const std::string& session_id, uint64_t from,
-                                        uint64_t to, const event_visitor& visit) const;
+                                        uint64_t to, const payload_visitor& visit) const;
 
   options opts_;
   bool read_only_;
@@ -207,7 +212,7 @@ class journal {
   std::string dir_;
   std::unique_ptr<lmdb::env> main_;
   std::unique_ptr<lmdb::env> archive_;
-  MDB_dbi log_, seq_index_, event_ids_, snapshots_, sessions_, activity_, meta_;
+  MDB_dbi log_, chunks_, event_ids_, snapshots_, sessions_, activity_, meta_;
   MDB_dbi archive_events_;
 
   struct head {

@@ -70,7 +70,7 @@ def main():
 
     with journal.begin() as txn:
         db = {name: journal.open_db(name.encode(), txn=txn) for name in
-              ("log", "seq_index", "snapshots", "sessions", "meta")}
+              ("log", "chunks", "snapshots", "sessions", "meta")}
         record = storage_pb2.SessionRecord()
         stored = txn.get(args.session.encode(), db=db["sessions"])
         if stored:
@@ -84,21 +84,23 @@ def main():
                         if not key.startswith(prefix):
                             break
                         events.append(decode_event(value, f"archived {key!r}"))
-        # 2. Indexed events: seq_index chunks list log positions for consecutive seqs.
-        cursor = txn.cursor(db["seq_index"])
+        # 2. Indexed events: each chunk holds consecutive events of the session from the
+        #    seq in its key on, each as a 4-byte big-endian length n and then a sealed
+        #    Event (4-byte CRC-32C + n bytes). The chunk itself has no outer checksum.
+        cursor = txn.cursor(db["chunks"])
         if cursor.set_range(prefix):
             for key, value in cursor:
                 if not key.startswith(prefix) or len(key) != len(prefix) + 8:
                     break
-                first = struct.unpack(">Q", key[-8:])[0]
-                chunk = unseal(value, f"seq index at {first}")
-                for i in range(len(chunk) // 8):
-                    seq = first + i
-                    if events and seq <= events[-1].seq:
-                        continue
-                    position = chunk[8 * i:8 * i + 8]
-                    events.append(decode_event(txn.get(position, db=db["log"]),
-                                               f"event {args.session}#{seq}"))
+                seq = struct.unpack(">Q", key[-8:])[0]
+                at = 0
+                while at < len(value):
+                    (length,) = struct.unpack(">I", value[at:at + 4])
+                    if not events or seq > events[-1].seq:
+                        events.append(decode_event(value[at + 4:at + 8 + length],
+                                                   f"event {args.session}#{seq}"))
+                    at += 8 + length
+                    seq += 1
         # 3. The newest events the index does not hold yet: scan the log from the lowest
         #    position either index has not covered.
         through = min(struct.unpack(">Q", txn.get(name, db=db["meta"]) or bytes(8))[0]

@@ -41,35 +41,39 @@ void commit(v1::SessionState& state, v1::MutationStatus status, uint64_t seq) {
 
 // Older turns are folded into one line each of the summary, whose oldest lines go first
 // once it is full: memory stays bounded however long the conversation runs.
-void fold_oldest_turn(v1::ConversationContext& conversation) {
-  const auto& oldest = conversation.transcript(0);
-  std::string line = (oldest.role() == v1::ROLE_CUSTOMER ? "customer: " : "agent: ") +
-                     oldest.text().substr(0, 120);
-  std::string summary = conversation.summary();
+void fold_into_summary(v1::ConversationContext& conversation, const v1::Turn& oldest) {
+  std::string& summary = *conversation.mutable_summary();
   if (!summary.empty()) summary += '\n';
-  summary += line;
-  while (summary.size() > max_summary_chars) {
-    auto cut = summary.find('\n');
-    summary = cut == std::string::npos ? summary.substr(summary.size() - max_summary_chars)
-                                       : summary.substr(cut + 1);
+  summary += oldest.role() == v1::ROLE_CUSTOMER ? "customer: " : "agent: ";
+  summary.append(oldest.text(), 0, 120);
+  if (summary.size() > max_summary_chars) {
+    auto cut = summary.find('\n', summary.size() - max_summary_chars - 1);
+    summary.erase(0, cut == std::string::npos ? summary.size() - max_summary_chars : cut + 1);
   }
-  conversation.set_summary(std::move(summary));
   conversation.set_folded_turns(conversation.folded_turns() + 1);
-  conversation.mutable_transcript()->erase(conversation.mutable_transcript()->begin());
 }
 
 void add_turn(v1::SessionState& state, const v1::Event& event, v1::Role role,
               const std::string& channel, const std::string& text) {
   auto& conversation = *state.mutable_conversation();
-  auto& turn = *conversation.add_transcript();
-  turn.set_role(role);
-  turn.set_channel(channel);
-  turn.set_agent_id(event.agent_id());
-  turn.set_text(text);
-  *turn.mutable_at() = event.at();
-  turn.set_seq(event.seq());
-  while (conversation.transcript_size() > max_transcript_turns)
-    fold_oldest_turn(conversation);
+  auto& transcript = *conversation.mutable_transcript();
+  v1::Turn* turn;
+  if (transcript.size() >= max_transcript_turns) {
+    // Full: the oldest turn goes to the summary and its object becomes the newest turn
+    // (reusing its buffers; this runs for every message of a long conversation).
+    fold_into_summary(conversation, transcript.Get(0));
+    std::rotate(transcript.pointer_begin(), transcript.pointer_begin() + 1,
+                transcript.pointer_end());
+    turn = transcript.Mutable(transcript.size() - 1);
+  } else {
+    turn = transcript.Add();
+  }
+  turn->set_role(role);
+  turn->set_channel(channel);
+  turn->set_agent_id(event.agent_id());
+  turn->set_text(text);
+  *turn->mutable_at() = event.at();
+  turn->set_seq(event.seq());
 }
 
 void view_product(v1::ConversationContext& conversation, const std::string& sku) {

@@ -230,35 +230,71 @@ BOOST_AUTO_TEST_CASE(the_session_index_lists_by_activity_without_the_journal) {
   BOOST_TEST(j->session("nobody").error().code() == v1::ERROR_CODE_NOT_FOUND);
 }
 
-BOOST_AUTO_TEST_CASE(a_corrupt_record_is_reported_with_its_session_and_seq) {
+namespace {
+
+// Flips one byte of a stored value behind the journal's back.
+void damage(const temp_dir& dir, const char* db, const std::string& key) {
+  persistence::lmdb::env::options opts;
+  opts.path = dir.str() + "/journal";
+  opts.dbs = {db};
+  auto env = persistence::lmdb::env::open(opts);
+  BOOST_REQUIRE(env);
+  auto t = (*env)->begin_write();
+  auto value = t->get((*env)->db(db), key);
+  BOOST_REQUIRE(value && *value);
+  std::string damaged(**value);
+  damaged[damaged.size() / 2] ^= 0x40;
+  BOOST_REQUIRE(t->put((*env)->db(db), key, damaged) == 0);
+  BOOST_REQUIRE(!t->commit());
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_corrupt_chunk_is_reported_with_its_session_and_seq) {
   temp_dir dir;
   {
     auto j = open_journal(dir);
     BOOST_REQUIRE(j->append(request_for("s", 0, 3)));
     BOOST_REQUIRE(j->append(request_for("t", 0, 3)));
     BOOST_REQUIRE(!j->flush_index());
+    BOOST_REQUIRE(j->append(request_for("s", 3, 2)));
+    BOOST_REQUIRE(!j->flush_index());
   }
-  {  // Flip one byte of s#2's payload behind the journal's back.
-    persistence::lmdb::env::options opts;
-    opts.path = dir.str() + "/journal";
-    opts.dbs = {"log"};
-    auto env = persistence::lmdb::env::open(opts);
-    BOOST_REQUIRE(env);
-    auto t = (*env)->begin_write();
-    auto value = t->get((*env)->db("log"), persistence::u64_key(2));
-    BOOST_REQUIRE(value && *value);
-    std::string damaged(**value);
-    damaged[20] ^= 0x40;
-    BOOST_REQUIRE(t->put((*env)->db("log"), persistence::u64_key(2), damaged) == 0);
-    BOOST_REQUIRE(!t->commit());
-  }
+  damage(dir, "chunks", persistence::session_key("s", 1));
   auto j = open_journal(dir);
   auto read = j->events("s");
   BOOST_REQUIRE(!read);
   BOOST_TEST(read.error().code() == v1::ERROR_CODE_CORRUPT_RECORD);
-  BOOST_TEST(read.error().message().find("s#2") != std::string::npos, read.error().message());
-  BOOST_TEST(j->events("t")->size() == 3u);  // other sessions still read
-  BOOST_TEST(j->events("s", 3)->size() == 1u);
+  // The middle byte of the chunk (s#1..3) lies in s#2's entry.
+  BOOST_TEST(read.error().message() == "event s#2 fails its checksum");
+  BOOST_TEST(j->events("s", 1, 1)->size() == 1u);  // its neighbours still read
+  BOOST_TEST(j->events("s", 3)->size() == 3u);
+  BOOST_TEST(j->events("t")->size() == 3u);         // and other sessions
+}
+
+BOOST_AUTO_TEST_CASE(a_corrupt_log_record_stops_recovery_and_says_where) {
+  temp_dir dir;
+  {
+    auto j = open_journal(dir);
+    BOOST_REQUIRE(j->append(request_for("s", 0, 3)));
+  }  // closing indexes everything, so corrupt what the next open must rescan
+  {
+    persistence::lmdb::env::options opts;
+    opts.path = dir.str() + "/journal";
+    opts.dbs = {"meta"};
+    auto env = persistence::lmdb::env::open(opts);
+    BOOST_REQUIRE(env);
+    auto t = (*env)->begin_write();
+    BOOST_REQUIRE(t->put((*env)->db("meta"), "indexed_through", persistence::u64_key(1)) == 0);
+    BOOST_REQUIRE(!t->commit());
+  }
+  damage(dir, "log", persistence::u64_key(2));
+  persistence::journal::options opts;
+  opts.dir = dir.str();
+  auto j = persistence::journal::open(opts);
+  BOOST_REQUIRE(!j);
+  BOOST_TEST(j.error().code() == v1::ERROR_CODE_CORRUPT_RECORD);
+  BOOST_TEST(j.error().message().find("position 2") != std::string::npos, j.error().message());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
