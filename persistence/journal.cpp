@@ -30,8 +30,8 @@ constexpr const char* meta_ids_indexed_through = "ids_indexed_through";
 
 // Index slices bounded to this many sessions keep each index txn short, so that
 // commits waiting behind it are not held up for long.
-constexpr std::size_t index_slice_sessions = 16;
-constexpr std::size_t index_slice_ids = 4096;
+constexpr std::size_t index_slice_sessions = 4;
+constexpr std::size_t index_slice_ids = 1024;
 
 int64_t to_ms(const google::protobuf::Timestamp& t) {
   return t.seconds() * 1000 + t.nanos() / 1000000;
@@ -79,6 +79,16 @@ std::optional<v1::Error> decode(std::string_view value, Message& out, const std:
   if (!out.ParseFromArray(payload->data(), static_cast<int>(payload->size())))
     return corrupt(where + " does not decode");
   return std::nullopt;
+}
+
+// Appends a chunk entry for a sealed event: its payload length (4 bytes, big-endian),
+// then the sealed bytes as they are in the log.
+void append_chunk_entry(std::string& chunk, std::string_view sealed) {
+  std::size_t length = sealed.size() - seal_overhead;
+  char header[4];
+  for (int i = 0; i < 4; ++i) header[i] = static_cast<char>(length >> (24 - 8 * i));
+  chunk.append(header, 4);
+  chunk.append(sealed);
 }
 
 std::string event_where(const std::string& session_id, uint64_t seq) {
@@ -247,10 +257,8 @@ std::optional<v1::Error> journal::recover() {
     auto event = decode_event(c.value(), "log record at position " + std::to_string(position));
     if (!event) return event.error();
     next_position_ = position + 1;
-    if (position > ids_indexed_through) {
-      id_queue_.emplace_back(event->event_id(), position);
-      unindexed_ids_.emplace(event->event_id(), position);
-    }
+    if (position > ids_indexed_through)
+      unindexed_ids_.insert(id_queue_.emplace_back(event->event_id(), position).first);
     // Index writes go session by session: this one's may already cover the event.
     auto& head = heads_[event->session_id()];
     if (event->seq() <= head.version) continue;
@@ -263,6 +271,7 @@ std::optional<v1::Error> journal::recover() {
       tail.customer_id = event->session_started().customer_id();
     if (event->has_session_migrated())
       tail.ownership_epoch = event->session_migrated().ownership_epoch();
+    append_chunk_entry(tail.chunk.emplace_back(), c.value());
     head.version = event->seq();
     ++unindexed_events_;
   }
@@ -382,11 +391,13 @@ void journal::write_batch(std::vector<request_slot>& batch) {
   // A bounded slice of index work rides along: one fsync pair serves both.
   std::optional<index_slice> slice;
   if (indexing_) slice = plan_index_slice();
+  std::vector<bool> refused_in_batch(batch.size());
   for (;;) {
     std::vector<std::optional<v1::Error>> refusals(batch.size());
     std::vector<std::pair<std::size_t, uint64_t>> placed;  // (slot, first position)
+    std::vector<std::string> staged;  // per placed request: its chunk entries
     std::unordered_map<std::string_view, uint64_t> batch_heads;
-    std::unordered_set<std::string_view> batch_ids;
+    std::vector<std::pair<std::string_view, std::size_t>> batch_ids;  // (id, slot)
     uint64_t position = next_position_;
     auto t = main_->begin_write();
     if (!t) return fail_all(t.error());
@@ -418,12 +429,22 @@ void journal::write_batch(std::vector<request_slot>& batch) {
         refuse(std::move(error));
         continue;
       }
+      if (refused_in_batch[i]) {
+        refuse(storage_error(v1::ERROR_CODE_DUPLICATE_EVENT,
+                             "an event id of this request is also in another one committed "
+                             "with it"));
+        continue;
+      }
       if (r.events.empty() && current == 0) {
         refuse(invalid("a snapshot of session " + r.session_id + " before its first event"));
         continue;
       }
-      std::unordered_set<std::string_view> ids;
       std::optional<v1::Error> bad;
+      auto repeated_in_request = [&](std::size_t k) {
+        for (std::size_t before = 0; before < k; ++before)
+          if (r.events[before].event_id == r.events[k].event_id) return true;
+        return false;
+      };
       for (std::size_t k = 0; k < r.events.size() && !bad; ++k) {
         const auto& e = r.events[k];
         if (e.seq != current + 1 + k)
@@ -431,8 +452,7 @@ void journal::write_batch(std::vector<request_slot>& batch) {
                         std::to_string(current + k));
         else if (e.event_id.empty())
           bad = invalid(event_where(r.session_id, e.seq) + " has no event id");
-        else if (!ids.insert(e.event_id).second || batch_ids.count(e.event_id) ||
-                 unindexed_ids_.count(e.event_id))
+        else if (repeated_in_request(k) || unindexed_ids_.count(e.event_id))
           bad = storage_error(v1::ERROR_CODE_DUPLICATE_EVENT,
                               "event id " + e.event_id + " is already in the journal");
         else if (auto stored = t->get(event_ids_, e.event_id); !stored || *stored)
@@ -445,18 +465,38 @@ void journal::write_batch(std::vector<request_slot>& batch) {
         continue;
       }
       placed.emplace_back(i, position);
+      std::string& entries = staged.emplace_back();
+      std::size_t bytes = 0;
+      for (const auto& e : r.events) bytes += 4 + seal_overhead + e.bytes.size();
+      entries.reserve(bytes);
       for (const auto& e : r.events) {
         std::string key = u64_key(position++);
         MDB_val k = lmdb::as_val(key), v{e.bytes.size() + seal_overhead, nullptr};
         rc = mdb_put(t->handle(), log_, &k, &v, MDB_APPEND | MDB_RESERVE);
         if (rc != MDB_SUCCESS) break;
         seal_into(static_cast<char*>(v.mv_data), e.bytes);
+        append_chunk_entry(entries, lmdb::as_view(v));
       }
       uint64_t version = current + r.events.size();
       if (rc == MDB_SUCCESS && !r.snapshot.empty())
         rc = t->put(snapshots_, session_key(r.session_id, version), seal(r.snapshot));
       batch_heads[r.session_id] = version;
-      batch_ids.insert(ids.begin(), ids.end());
+      for (const auto& e : r.events) batch_ids.emplace_back(e.event_id, i);
+    }
+    // The same id in two requests of one batch (rare): refuse the later request and
+    // write the batch again without it.
+    if (rc == MDB_SUCCESS && batch_ids.size() > 1) {
+      std::sort(batch_ids.begin(), batch_ids.end());
+      bool again = false;
+      for (std::size_t k = 1; k < batch_ids.size(); ++k)
+        if (batch_ids[k].first == batch_ids[k - 1].first && batch_ids[k].second != batch_ids[k - 1].second) {
+          refused_in_batch[std::max(batch_ids[k].second, batch_ids[k - 1].second)] = true;
+          again = true;
+        }
+      if (again) {
+        t->abort();
+        continue;
+      }
     }
 
     if (rc == MDB_SUCCESS && slice) rc = write_index_slice(*t, *slice);
@@ -485,9 +525,11 @@ void journal::write_batch(std::vector<request_slot>& batch) {
       stats_.slowest_commit_us = std::max(stats_.slowest_commit_us, us);
       stats_.largest_batch = std::max<uint64_t>(stats_.largest_batch, batch.size());
       stats_.refused_requests += batch.size() - placed.size();
-      for (auto [slot, first] : placed) {
+      for (std::size_t k = 0; k < placed.size(); ++k) {
+        auto [slot, first] = placed[k];
         const auto& r = batch[slot].request;
         auto& tail = unindexed_[r.session_id];
+        tail.chunk.push_back(std::move(staged[k]));
         uint64_t p = first;
         for (const auto& e : r.events) {
           if (tail.positions.empty()) tail.first_at_ms = e.at_ms;
@@ -495,8 +537,7 @@ void journal::write_batch(std::vector<request_slot>& batch) {
           tail.positions.emplace_back(e.seq, p);
           if (!e.customer_id.empty()) tail.customer_id = e.customer_id;
           tail.ownership_epoch = std::max(tail.ownership_epoch, e.ownership_epoch);
-          id_queue_.emplace_back(e.event_id, p);
-          unindexed_ids_.emplace(e.event_id, p++);
+          unindexed_ids_.insert(id_queue_.emplace_back(e.event_id, p++).first);
         }
         unindexed_events_ += r.events.size();
         stats_.appended_events += r.events.size();
@@ -549,22 +590,15 @@ int journal::write_index_slice(lmdb::txn& t, const index_slice& slice) {
     const session_tail& tail = unindexed_.at(session_id);
     int rc = MDB_SUCCESS;
     if (!tail.positions.empty()) {
-      // The session's events, copied out of the log into one chunk: reading a session
+      // The session's events, kept since their commit as one chunk: reading a session
       // back is then a few sequential values instead of a B-tree lookup per event.
-      std::string chunk;
-      for (auto [seq, position] : tail.positions) {
-        auto value = t.get(log_, u64_key(position));
-        if (!value || !*value) return MDB_CORRUPTED;
-        // A log value is already crc + event: the chunk entry is its length, then it.
-        if (!unseal(**value)) return MDB_CORRUPTED;
-        std::size_t length = (*value)->size() - seal_overhead;
-        char header[4];
-        for (int i = 0; i < 4; ++i) header[i] = static_cast<char>(length >> (24 - 8 * i));
-        chunk.append(header, 4);
-        chunk.append(**value);
-      }
-      rc = t.put(chunks_, session_key(session_id, tail.positions.front().first), chunk);
-      if (rc != MDB_SUCCESS) return rc;
+      std::size_t size = 0;
+      for (const auto& piece : tail.chunk) size += piece.size();
+      std::string key = session_key(session_id, tail.positions.front().first);
+      MDB_val k = lmdb::as_val(key), v{size, nullptr};
+      if ((rc = mdb_put(t.handle(), chunks_, &k, &v, MDB_RESERVE))) return rc;
+      char* out = static_cast<char*>(v.mv_data);
+      for (const auto& piece : tail.chunk) out = std::copy(piece.begin(), piece.end(), out);
     }
     v1::SessionRecord record;
     auto stored = t.get(sessions_, session_id);
@@ -598,7 +632,7 @@ void journal::finish_index_slice(const index_slice& slice) {
     unindexed_.erase(it);
   }
   for (std::size_t i = 0; i < slice.ids.size(); ++i) {
-    unindexed_ids_.erase(id_queue_.front().first);
+    unindexed_ids_.erase(std::string_view(id_queue_.front().first));
     id_queue_.pop_front();
   }
   if (unindexed_.empty() && id_queue_.empty()) {
@@ -910,7 +944,7 @@ result<retention_report> journal::run_retention(const retention_options& opts) {
 }
 
 // Runs on the writer thread. Events move in chunks: each chunk is first committed to
-// the archive, then removed from the log with the session records and seq index updated
+// the archive, then removed from the log with the session records and chunks updated
 // in one main txn. A crash between the two leaves a chunk in both places, which reads
 // tolerate (the session record decides where a seq is read from) and the next run
 // repeats harmlessly.

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
@@ -101,6 +102,7 @@ class journal {
   /// (seq ascending, contiguous) and the facts its session record will take from them.
   struct session_tail {
     std::vector<std::pair<uint64_t, uint64_t>> positions;  // (seq, log position)
+    std::vector<std::string> chunk;  // the same events as `chunks` stores them, in pieces
     int64_t first_at_ms = 0;
     int64_t last_at_ms = 0;
     std::string customer_id;
@@ -223,8 +225,10 @@ class journal {
   mutable std::mutex state_mutex_;
   std::unordered_map<std::string, head> heads_;
   std::unordered_map<std::string, session_tail> unindexed_;
-  std::unordered_map<std::string, uint64_t> unindexed_ids_;  // event id -> position
-  std::deque<std::pair<std::string, uint64_t>> id_queue_;    // the same, in log order
+  // Event ids not yet in `event_ids`, with their positions, in log order; the set views
+  // the queue's strings (a deque keeps its elements in place as it grows and shrinks).
+  std::deque<std::pair<std::string, uint64_t>> id_queue_;
+  std::unordered_set<std::string_view> unindexed_ids_;
   std::size_t unindexed_events_ = 0;
   uint64_t next_position_ = 1;
   std::chrono::steady_clock::time_point last_index_;

@@ -3,6 +3,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <atomic>
+#include <future>
 #include <map>
 #include <random>
 #include <thread>
@@ -136,6 +137,30 @@ BOOST_AUTO_TEST_CASE(duplicate_event_ids_are_refused_before_and_after_indexing) 
   BOOST_TEST(j->append(twice).error().code() == v1::ERROR_CODE_DUPLICATE_EVENT);
   BOOST_TEST(j->version("b") == 0u);
   BOOST_TEST(j->version("c") == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(one_event_id_in_two_requests_of_a_batch_lands_once) {
+  temp_dir dir;
+  auto j = open_journal(dir);
+  std::promise<void> hold;
+  auto held = hold.get_future().share();
+  // Keep the writer busy so the next requests queue up and commit as one batch.
+  j->submit(request_for("first", 0, 1), [held](auto) { held.wait(); });
+  std::vector<std::future<persistence::result<uint64_t>>> results;
+  for (const char* session : {"a", "b", "c"}) {
+    auto r = request_for(session, 0, 1);
+    if (std::string(session) != "c") r.events[0].event_id = "shared-id";
+    auto promise = std::make_shared<std::promise<persistence::result<uint64_t>>>();
+    results.push_back(promise->get_future());
+    j->submit(std::move(r), [promise](auto v) { promise->set_value(std::move(v)); });
+  }
+  hold.set_value();
+  auto a = results[0].get(), b = results[1].get(), c = results[2].get();
+  BOOST_TEST(a.has_value());
+  BOOST_REQUIRE(!b);
+  BOOST_TEST(b.error().code() == v1::ERROR_CODE_DUPLICATE_EVENT);
+  BOOST_TEST(c.has_value());
+  BOOST_TEST(j->version("b") == 0u);
 }
 
 BOOST_AUTO_TEST_CASE(malformed_requests_are_refused_and_change_nothing) {

@@ -128,39 +128,55 @@ row bench_souk(const fs::path& dir, double seconds, std::size_t sessions) {
     for (std::size_t s = 0; s < sessions; ++s)
       prepared[s].push_back(persistence::encode(make_event(session_name(s), seq, rng)));
 
-  std::mutex mutex;
-  std::condition_variable finished;
-  std::vector<double> latencies;
-  latencies.reserve(sessions * per_session);
-  std::atomic<std::size_t> acked{0}, in_flight{0};
-  std::atomic<bool> stop{false};
-  std::atomic<bool> failed{false};
-  std::function<void(std::size_t, uint64_t)> send;
-  send = [&](std::size_t s, uint64_t version) {
-    if (stop || version >= per_session) {
-      if (--in_flight == 0) finished.notify_all();
-      return;
-    }
-    persistence::append_request r;
-    r.session_id = session_name(s);
-    r.expected_version = version;
-    r.events.push_back(prepared[s][version]);
-    auto t = clock_type::now();
-    (*j)->submit(std::move(r), [&, s, t](persistence::result<uint64_t> v) {
-      if (!v) {
-        failed = true;
-        std::cerr << "append failed: " << v.error().message() << "\n";
+  // What the completions need, reached through one pointer so that each callback fits
+  // std::function's small buffer: the bench should not allocate more than a client.
+  struct shared_state {
+    std::mutex mutex;
+    std::condition_variable finished;
+    std::vector<double> latencies;
+    std::vector<clock_type::time_point> submitted;
+    std::atomic<std::size_t> acked{0}, in_flight{0};
+    std::atomic<bool> stop{false}, failed{false};
+    std::vector<std::vector<persistence::encoded_event>>* prepared;
+    persistence::journal* journal;
+    void send(std::size_t s, uint64_t version) {
+      if (stop || version >= (*prepared)[s].size()) {
         if (--in_flight == 0) finished.notify_all();
         return;
       }
-      {
-        std::lock_guard<std::mutex> lock(mutex);
-        latencies.push_back(us_since(t));
-      }
-      ++acked;
-      send(s, *v);
-    });
-  };
+      persistence::append_request r;
+      r.session_id = session_name(s);
+      r.expected_version = version;
+      r.events.push_back(std::move((*prepared)[s][version]));
+      submitted[s] = clock_type::now();
+      journal->submit(std::move(r), [this, s](persistence::result<uint64_t> v) {
+        if (!v) {
+          failed = true;
+          std::cerr << "append failed: " << v.error().message() << "\n";
+          if (--in_flight == 0) finished.notify_all();
+          return;
+        }
+        {
+          std::lock_guard<std::mutex> lock(mutex);
+          latencies.push_back(us_since(submitted[s]));
+        }
+        ++acked;
+        send(s, *v);
+      });
+    }
+  } state;
+  state.latencies.reserve(sessions * per_session);
+  state.submitted.resize(sessions);
+  state.prepared = &prepared;
+  state.journal = j->get();
+  auto& mutex = state.mutex;
+  auto& finished = state.finished;
+  auto& latencies = state.latencies;
+  auto& acked = state.acked;
+  auto& in_flight = state.in_flight;
+  auto& stop = state.stop;
+  auto& failed = state.failed;
+  auto send = [&](std::size_t s, uint64_t version) { state.send(s, version); };
   auto start = clock_type::now();
   in_flight = sessions;
   for (std::size_t s = 0; s < sessions; ++s) send(s, 0);
