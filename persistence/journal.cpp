@@ -26,12 +26,10 @@ constexpr const char* format_version = "souk-journal/1";
 constexpr const char* meta_format = "format";
 constexpr const char* meta_indexed_through = "indexed_through";
 constexpr const char* meta_archived_through = "archived_through";
-constexpr const char* meta_ids_indexed_through = "ids_indexed_through";
 
 // Index slices bounded to this many sessions keep each index txn short, so that
 // commits waiting behind it are not held up for long.
 constexpr std::size_t index_slice_sessions = 4;
-constexpr std::size_t index_slice_ids = 1024;
 
 int64_t to_ms(const google::protobuf::Timestamp& t) {
   return t.seconds() * 1000 + t.nanos() / 1000000;
@@ -240,29 +238,25 @@ std::optional<v1::Error> journal::recover() {
     }
     if (c.error()) return c.error();
   }
-  uint64_t indexed_through = 0, archived_through = 0, ids_indexed_through = 0;
+  uint64_t indexed_through = 0, archived_through = 0;
   for (auto [key, target] : {std::pair{meta_indexed_through, &indexed_through},
-                             std::pair{meta_archived_through, &archived_through},
-                             std::pair{meta_ids_indexed_through, &ids_indexed_through}}) {
+                             std::pair{meta_archived_through, &archived_through}}) {
     auto value = t->get(meta_, key);
     if (!value) return value.error();
     if (*value && (*value)->size() == 8) *target = get_u64((*value)->data());
   }
-  next_position_ = std::max({indexed_through, archived_through, ids_indexed_through}) + 1;
+  next_position_ = std::max(indexed_through, archived_through) + 1;
 
   lmdb::cursor c(*t, log_);
-  for (bool ok = c.seek(u64_key(std::min(indexed_through, ids_indexed_through) + 1)); ok;
-       ok = c.next()) {
+  for (bool ok = c.seek(u64_key(indexed_through + 1)); ok; ok = c.next()) {
     uint64_t position = get_u64(c.key().data());
     auto event = decode_event(c.value(), "log record at position " + std::to_string(position));
     if (!event) return event.error();
     next_position_ = position + 1;
-    if (position > ids_indexed_through)
-      unindexed_ids_.insert(id_queue_.emplace_back(event->event_id(), position).first);
     // Index writes go session by session: this one's may already cover the event.
     auto& head = heads_[event->session_id()];
     if (event->seq() <= head.version) continue;
-    auto& tail = unindexed_[event->session_id()];
+    auto& tail = tail_of(event->session_id());
     int64_t at_ms = to_ms(event->at());
     if (tail.positions.empty()) tail.first_at_ms = at_ms;
     tail.last_at_ms = at_ms;
@@ -391,13 +385,11 @@ void journal::write_batch(std::vector<request_slot>& batch) {
   // A bounded slice of index work rides along: one fsync pair serves both.
   std::optional<index_slice> slice;
   if (indexing_) slice = plan_index_slice();
-  std::vector<bool> refused_in_batch(batch.size());
   for (;;) {
     std::vector<std::optional<v1::Error>> refusals(batch.size());
     std::vector<std::pair<std::size_t, uint64_t>> placed;  // (slot, first position)
     std::vector<std::string> staged;  // per placed request: its chunk entries
     std::unordered_map<std::string_view, uint64_t> batch_heads;
-    std::vector<std::pair<std::string_view, std::size_t>> batch_ids;  // (id, slot)
     uint64_t position = next_position_;
     auto t = main_->begin_write();
     if (!t) return fail_all(t.error());
@@ -429,37 +421,34 @@ void journal::write_batch(std::vector<request_slot>& batch) {
         refuse(std::move(error));
         continue;
       }
-      if (refused_in_batch[i]) {
-        refuse(storage_error(v1::ERROR_CODE_DUPLICATE_EVENT,
-                             "an event id of this request is also in another one committed "
-                             "with it"));
-        continue;
-      }
       if (r.events.empty() && current == 0) {
         refuse(invalid("a snapshot of session " + r.session_id + " before its first event"));
         continue;
       }
       std::optional<v1::Error> bad;
-      auto repeated_in_request = [&](std::size_t k) {
-        for (std::size_t before = 0; before < k; ++before)
-          if (r.events[before].event_id == r.events[k].event_id) return true;
-        return false;
-      };
       for (std::size_t k = 0; k < r.events.size() && !bad; ++k) {
         const auto& e = r.events[k];
         if (e.seq != current + 1 + k)
           bad = invalid(event_where(r.session_id, e.seq) + " does not follow version " +
                         std::to_string(current + k));
-        else if (e.event_id.empty())
-          bad = invalid(event_where(r.session_id, e.seq) + " has no event id");
-        else if (repeated_in_request(k) || unindexed_ids_.count(e.event_id))
-          bad = storage_error(v1::ERROR_CODE_DUPLICATE_EVENT,
-                              "event id " + e.event_id + " is already in the journal");
-        else if (auto stored = t->get(event_ids_, e.event_id); !stored || *stored)
-          bad = stored ? storage_error(v1::ERROR_CODE_DUPLICATE_EVENT,
-                                       "event id " + e.event_id + " is already in the journal")
-                       : stored.error();
+        else if (e.event_id.empty() || e.event_id.size() > 256)
+          bad = invalid(event_where(r.session_id, e.seq) + " needs an event id of 1-256 bytes");
       }
+      // Ids are claimed in `event_ids` inside this txn (ULIDs grow at its right edge);
+      // a taken one refuses the request, and its claims so far are given back.
+      for (std::size_t k = 0; k < r.events.size() && !bad && rc == MDB_SUCCESS; ++k) {
+        std::string value = seal(u64_key(position + k));
+        MDB_val key = lmdb::as_val(r.events[k].event_id), val = lmdb::as_val(value);
+        rc = mdb_put(t->handle(), event_ids_, &key, &val, MDB_NOOVERWRITE);
+        if (rc == MDB_KEYEXIST) {
+          rc = MDB_SUCCESS;
+          bad = storage_error(v1::ERROR_CODE_DUPLICATE_EVENT,
+                              "event id " + r.events[k].event_id + " is already in the journal");
+          for (std::size_t claimed = 0; claimed < k && rc == MDB_SUCCESS; ++claimed)
+            rc = t->del(event_ids_, r.events[claimed].event_id);
+        }
+      }
+      if (rc != MDB_SUCCESS) break;
       if (bad) {
         refuse(std::move(*bad));
         continue;
@@ -481,22 +470,6 @@ void journal::write_batch(std::vector<request_slot>& batch) {
       if (rc == MDB_SUCCESS && !r.snapshot.empty())
         rc = t->put(snapshots_, session_key(r.session_id, version), seal(r.snapshot));
       batch_heads[r.session_id] = version;
-      for (const auto& e : r.events) batch_ids.emplace_back(e.event_id, i);
-    }
-    // The same id in two requests of one batch (rare): refuse the later request and
-    // write the batch again without it.
-    if (rc == MDB_SUCCESS && batch_ids.size() > 1) {
-      std::sort(batch_ids.begin(), batch_ids.end());
-      bool again = false;
-      for (std::size_t k = 1; k < batch_ids.size(); ++k)
-        if (batch_ids[k].first == batch_ids[k - 1].first && batch_ids[k].second != batch_ids[k - 1].second) {
-          refused_in_batch[std::max(batch_ids[k].second, batch_ids[k - 1].second)] = true;
-          again = true;
-        }
-      if (again) {
-        t->abort();
-        continue;
-      }
     }
 
     if (rc == MDB_SUCCESS && slice) rc = write_index_slice(*t, *slice);
@@ -528,7 +501,7 @@ void journal::write_batch(std::vector<request_slot>& batch) {
       for (std::size_t k = 0; k < placed.size(); ++k) {
         auto [slot, first] = placed[k];
         const auto& r = batch[slot].request;
-        auto& tail = unindexed_[r.session_id];
+        auto& tail = tail_of(r.session_id);
         tail.chunk.push_back(std::move(staged[k]));
         uint64_t p = first;
         for (const auto& e : r.events) {
@@ -537,7 +510,7 @@ void journal::write_batch(std::vector<request_slot>& batch) {
           tail.positions.emplace_back(e.seq, p);
           if (!e.customer_id.empty()) tail.customer_id = e.customer_id;
           tail.ownership_epoch = std::max(tail.ownership_epoch, e.ownership_epoch);
-          unindexed_ids_.insert(id_queue_.emplace_back(e.event_id, p++).first);
+          ++p;
         }
         unindexed_events_ += r.events.size();
         stats_.appended_events += r.events.size();
@@ -558,35 +531,29 @@ void journal::write_batch(std::vector<request_slot>& batch) {
 }
 
 journal::index_slice journal::plan_index_slice() const {
+  // Oldest tails first (the queue is in order of each tail's first position), so that
+  // the position below which everything is indexed — where recovery rescans from —
+  // moves forward with every slice.
   index_slice slice;
-  // Oldest tails first, so that the log position below which every session is indexed
-  // (where recovery rescans from) moves forward with every slice.
-  auto first_position = [&](const session_tail& tail) {
-    return tail.positions.empty() ? next_position_ : tail.positions.front().second;
-  };
-  std::vector<std::pair<uint64_t, const std::string*>> order;
-  for (const auto& [session_id, tail] : unindexed_)
-    order.emplace_back(first_position(tail), &session_id);
-  std::size_t count = std::min(index_slice_sessions, order.size());
-  std::partial_sort(order.begin(), order.begin() + count, order.end());
-  // partial_sort leaves the rest unordered: the oldest of them bounds what is indexed.
+  std::size_t count = std::min(index_slice_sessions, tail_order_.size());
+  slice.sessions.assign(tail_order_.begin(), tail_order_.begin() + count);
   uint64_t oldest_left = next_position_;
-  for (std::size_t i = count; i < order.size(); ++i)
-    oldest_left = std::min(oldest_left, order[i].first);
+  if (count < tail_order_.size()) {
+    const auto& tail = unindexed_.at(tail_order_[count]);
+    if (!tail.positions.empty()) oldest_left = tail.positions.front().second;
+  }
   slice.indexed_through = oldest_left - 1;
-  for (std::size_t i = 0; i < count; ++i) slice.sessions.push_back(order[i].second);
-
-  std::size_t ids = std::min(index_slice_ids, id_queue_.size());
-  for (std::size_t i = 0; i < ids; ++i) slice.ids.push_back(&id_queue_[i]);
-  std::sort(slice.ids.begin(), slice.ids.end(),
-            [](auto* a, auto* b) { return a->first < b->first; });
-  if (ids > 0) slice.ids_through = id_queue_[ids - 1].second;
   return slice;
 }
 
+journal::session_tail& journal::tail_of(const std::string& session_id) {
+  auto [it, added] = unindexed_.try_emplace(session_id);
+  if (added) tail_order_.push_back(session_id);
+  return it->second;
+}
+
 int journal::write_index_slice(lmdb::txn& t, const index_slice& slice) {
-  for (const std::string* session_ptr : slice.sessions) {
-    const std::string& session_id = *session_ptr;
+  for (const std::string& session_id : slice.sessions) {
     const session_tail& tail = unindexed_.at(session_id);
     int rc = MDB_SUCCESS;
     if (!tail.positions.empty()) {
@@ -614,35 +581,27 @@ int journal::write_index_slice(lmdb::txn& t, const index_slice& slice) {
       if ((rc = t.put(activity_, activity_key(to_ms(record.last_activity()), session_id), "")))
         return rc;
   }
-  if (!slice.sessions.empty())
-    if (int rc = t.put(meta_, meta_indexed_through, u64_key(slice.indexed_through))) return rc;
-  for (const auto* entry : slice.ids)
-    if (int rc = t.put(event_ids_, entry->first, seal(u64_key(entry->second)))) return rc;
-  if (!slice.ids.empty())
-    if (int rc = t.put(meta_, meta_ids_indexed_through, u64_key(slice.ids_through))) return rc;
-  return MDB_SUCCESS;
+  if (slice.sessions.empty()) return MDB_SUCCESS;
+  return t.put(meta_, meta_indexed_through, u64_key(slice.indexed_through));
 }
 
 void journal::finish_index_slice(const index_slice& slice) {
   std::lock_guard<std::mutex> lock(state_mutex_);
   ++stats_.index_slices;
-  for (const std::string* session_ptr : slice.sessions) {
-    auto it = unindexed_.find(*session_ptr);
+  for (const std::string& session_id : slice.sessions) {
+    auto it = unindexed_.find(session_id);
     unindexed_events_ -= it->second.positions.size();
     unindexed_.erase(it);
+    tail_order_.pop_front();
   }
-  for (std::size_t i = 0; i < slice.ids.size(); ++i) {
-    unindexed_ids_.erase(std::string_view(id_queue_.front().first));
-    id_queue_.pop_front();
-  }
-  if (unindexed_.empty() && id_queue_.empty()) {
+  if (unindexed_.empty()) {
     indexing_ = false;
     last_index_ = std::chrono::steady_clock::now();
   }
 }
 
 std::optional<v1::Error> journal::write_whole_index() {
-  while (!unindexed_.empty() || !id_queue_.empty()) {
+  while (!unindexed_.empty()) {
     auto slice = plan_index_slice();
     if (auto error = write_txn(*main_, "index",
                                [&](lmdb::txn& t) { return write_index_slice(t, slice); }))

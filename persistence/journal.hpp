@@ -179,18 +179,16 @@ class journal {
   std::optional<v1::Error> recover();
   void writer_loop();
   void write_batch(std::vector<request_slot>& batch);
-  /// A bounded piece of index work: the oldest session tails and event ids, the latter
-  /// in id order (right-edge inserts for ULIDs). Pointers into unindexed_/id_queue_,
-  /// valid until finish_index_slice.
+  /// A bounded piece of index work: the oldest session tails.
   struct index_slice {
-    std::vector<const std::string*> sessions;
+    std::vector<std::string> sessions;
     uint64_t indexed_through = 0;
-    std::vector<const std::pair<std::string, uint64_t>*> ids;
-    uint64_t ids_through = 0;
   };
   index_slice plan_index_slice() const;
   int write_index_slice(lmdb::txn& t, const index_slice& slice);
   void finish_index_slice(const index_slice& slice);  // after its txn committed
+  /// The session's tail, queued in tail_order_ when new.
+  session_tail& tail_of(const std::string& session_id);
   std::optional<v1::Error> write_whole_index();
   result<retention_report> retention(const retention_options& opts);
   /// Runs `work` on the writer thread (or here, if there is none) and waits.
@@ -225,10 +223,7 @@ class journal {
   mutable std::mutex state_mutex_;
   std::unordered_map<std::string, head> heads_;
   std::unordered_map<std::string, session_tail> unindexed_;
-  // Event ids not yet in `event_ids`, with their positions, in log order; the set views
-  // the queue's strings (a deque keeps its elements in place as it grows and shrinks).
-  std::deque<std::pair<std::string, uint64_t>> id_queue_;
-  std::unordered_set<std::string_view> unindexed_ids_;
+  std::deque<std::string> tail_order_;  // sessions of unindexed_, oldest tail first
   std::size_t unindexed_events_ = 0;
   uint64_t next_position_ = 1;
   std::chrono::steady_clock::time_point last_index_;

@@ -101,10 +101,9 @@ def main():
                                                    f"event {args.session}#{seq}"))
                     at += 8 + length
                     seq += 1
-        # 3. The newest events the index does not hold yet: scan the log from the lowest
-        #    position either index has not covered.
-        through = min(struct.unpack(">Q", txn.get(name, db=db["meta"]) or bytes(8))[0]
-                      for name in (b"indexed_through", b"ids_indexed_through"))
+        # 3. The newest events the index does not hold yet: scan the log from the first
+        #    position it has not covered.
+        through = struct.unpack(">Q", txn.get(b"indexed_through", db=db["meta"]) or bytes(8))[0]
         cursor = txn.cursor(db["log"])
         if cursor.set_range(struct.pack(">Q", through + 1)):
             for key, value in cursor:
