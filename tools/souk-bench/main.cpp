@@ -211,13 +211,21 @@ row bench_souk_at_rate(const fs::path& dir, double seconds, std::size_t sessions
   opts.initial_map_size = std::size_t{1} << 30;
   auto j = persistence::journal::open(opts);
   if (!j) throw std::runtime_error(j.error().message());
+  // Encoded up front, as in bench_souk, so that the pacer only submits.
+  const std::size_t per_session = static_cast<std::size_t>(rate * seconds / sessions) + 16;
+  std::vector<std::vector<persistence::encoded_event>> prepared(sessions);
+  {
+    std::mt19937_64 rng(6);
+    for (uint64_t seq = 1; seq <= per_session; ++seq)
+      for (std::size_t s = 0; s < sessions; ++s)
+        prepared[s].push_back(persistence::encode(make_event(session_name(s), seq, rng)));
+  }
   std::vector<std::atomic<uint64_t>> versions(sessions);
   std::vector<std::atomic<bool>> busy(sessions);
   std::mutex mutex;
   std::vector<double> latencies, from_submit;
   std::atomic<std::size_t> in_flight{0};
   std::atomic<bool> failed{false};
-  std::mt19937_64 rng(6);
   const auto start = clock_type::now();
   const auto period = std::chrono::duration<double>(1.0 / rate);
   std::size_t cursor = 0, sent = 0;
@@ -230,12 +238,13 @@ row bench_souk_at_rate(const fs::path& dir, double seconds, std::size_t sessions
     for (std::size_t tries = 0; busy[s] && tries < sessions; ++tries) s = (s + 1) % sessions;
     cursor = (s + 1) % sessions;
     if (busy[s]) continue;  // every session busy: the event waits, its latency grows
+    if (versions[s] >= per_session) break;  // ran out of prepared events
     busy[s] = true;
     ++in_flight;
     persistence::append_request r;
     r.session_id = session_name(s);
     r.expected_version = versions[s];
-    r.events.push_back(persistence::encode(make_event(r.session_id, versions[s] + 1, rng)));
+    r.events.push_back(std::move(prepared[s][versions[s]]));
     auto submitted = clock_type::now();
     (*j)->submit(std::move(r), [&, s, due, submitted](persistence::result<uint64_t> v) {
       if (!v) {
