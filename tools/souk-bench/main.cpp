@@ -537,10 +537,11 @@ void print_ratios(const std::vector<row>& rows, bool json) {
   for (const auto& c : checks) {
     bool has_goal = c.target > 0;
     bool met = !has_goal || (c.at_least ? c.value >= c.target : c.value <= c.target);
-    if (json)
+    if (json && has_goal)
       std::printf("{\"ratio\":\"%s\",\"value\":%.3f,\"goal\":\"%s%.3g\",\"met\":%s}\n", c.name,
-                  c.value, has_goal ? (c.at_least ? ">=" : "<=") : "", c.target,
-                  met ? "true" : "false");
+                  c.value, c.at_least ? ">=" : "<=", c.target, met ? "true" : "false");
+    else if (json)
+      std::printf("{\"ratio\":\"%s\",\"value\":%.3f}\n", c.name, c.value);
     else if (has_goal)
       std::printf("%-34s %10.2f %4s %5.3g  %s\n", c.name, c.value, c.at_least ? ">=" : "<=",
                   c.target, met ? "met" : "MISSED");
