@@ -275,15 +275,22 @@ row bench_souk_at_rate(const fs::path& dir, double seconds, std::size_t sessions
   return summarize("append@rate", "souk", latencies, elapsed, latencies.size(), sessions, note);
 }
 
-// --- lmdb-per-event: one fsync'd commit per event ------------------------------------
-row bench_lmdb_per_event(const fs::path& dir, double seconds, std::size_t sessions) {
+// An LMDB environment with one DB, "events", for the baselines.
+std::unique_ptr<persistence::lmdb::env> open_baseline_env(const fs::path& path,
+                                                         std::size_t map_size) {
   persistence::lmdb::env::options opts;
-  opts.path = (dir / "lmdb-per-event").string();
+  opts.path = path.string();
   opts.dbs = {"events"};
-  opts.initial_map_size = std::size_t{1} << 30;
+  opts.initial_map_size = map_size;
   auto env = persistence::lmdb::env::open(opts);
   if (!env) throw std::runtime_error(env.error().message());
-  auto db = (*env)->db("events");
+  return std::move(env).value();
+}
+
+// --- lmdb-per-event: one fsync'd commit per event ------------------------------------
+row bench_lmdb_per_event(const fs::path& dir, double seconds, std::size_t sessions) {
+  auto env = open_baseline_env(dir / "lmdb-per-event", std::size_t{1} << 30);
+  auto db = env->db("events");
   std::mt19937_64 rng(2);
   std::vector<uint64_t> versions(sessions, 0);
   std::vector<double> latencies;
@@ -292,7 +299,7 @@ row bench_lmdb_per_event(const fs::path& dir, double seconds, std::size_t sessio
     std::size_t s = i % sessions;
     auto t = clock_type::now();
     auto event = make_event(session_name(s), ++versions[s], rng);
-    auto txn = (*env)->begin_write();
+    auto txn = env->begin_write();
     if (!txn || txn->put(db, persistence::session_key(event.session_id(), event.seq()),
                          persistence::seal(event.SerializeAsString())) != 0 ||
         txn->commit())
@@ -308,13 +315,8 @@ row bench_lmdb_per_event(const fs::path& dir, double seconds, std::size_t sessio
 // Rounds of one event per session in one txn; every event of a round waits for its
 // commit, as with group commit.
 row bench_lmdb_session_seq(const fs::path& dir, double seconds, std::size_t sessions) {
-  persistence::lmdb::env::options opts;
-  opts.path = (dir / "lmdb-session-seq").string();
-  opts.dbs = {"events"};
-  opts.initial_map_size = std::size_t{4} << 30;
-  auto env = persistence::lmdb::env::open(opts);
-  if (!env) throw std::runtime_error(env.error().message());
-  auto db = (*env)->db("events");
+  auto env = open_baseline_env(dir / "lmdb-session-seq", std::size_t{4} << 30);
+  auto db = env->db("events");
   std::mt19937_64 rng(3);
   std::vector<uint64_t> versions(sessions, 0);
   std::vector<double> latencies;
@@ -328,7 +330,7 @@ row bench_lmdb_session_seq(const fs::path& dir, double seconds, std::size_t sess
                          persistence::seal(event.SerializeAsString()));
     }
     auto t = clock_type::now();
-    auto txn = (*env)->begin_write();
+    auto txn = env->begin_write();
     if (!txn) throw std::runtime_error("lmdb-session-seq begin failed");
     for (const auto& [key, value] : round)
       if (txn->put(db, key, value) != 0) throw std::runtime_error("lmdb-session-seq put failed");
