@@ -5,7 +5,7 @@ find_library(LMDB_LIBRARY lmdb)
 include(FindPackageHandleStandardArgs)
 find_package_handle_standard_args(LMDB REQUIRED_VARS LMDB_LIBRARY LMDB_INCLUDE_DIR)
 if(LMDB_FOUND AND NOT TARGET LMDB::lmdb)
-  add_library(LMDB::lmdb UNKNOWN IMPORTED)
+  add_library(LMDB::lmdb UNKNOWN IMPORTED GLOBAL)
   set_target_properties(LMDB::lmdb PROPERTIES
     IMPORTED_LOCATION "${LMDB_LIBRARY}"
     INTERFACE_INCLUDE_DIRECTORIES "${LMDB_INCLUDE_DIR}")

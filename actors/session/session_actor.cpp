@@ -1,0 +1,300 @@
+#include "session/session_actor.hpp"
+
+#include <deque>
+#include <optional>
+#include <vector>
+
+#include <caf/actor_cast.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/send.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+#include <caf/typed_response_promise.hpp>
+#include <google/protobuf/util/time_util.h>
+
+#include "session/apply.hpp"
+#include "session/decide.hpp"
+#include "session/errors.hpp"
+
+namespace souk::session {
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+
+// What waits its turn: commands, and the requests that must see every earlier command
+// durable first (checkpoint, passivate).
+struct pending {
+  enum kind_type { command, checkpoint, passivate } kind = command;
+  v1::Command cmd;
+  caf::typed_response_promise<v1::Reply> promise;
+};
+
+struct session_state {
+  session_options opts;
+  v1::SessionState state;           // durable: every event in it is on disk
+  std::optional<v1::Error> broken;  // activation failed: every request gets this
+  uint64_t last_snapshot = 0;
+  std::deque<pending> waiting;
+  // The request whose append or snapshot is in flight, and what it will make durable.
+  std::optional<pending> current;
+  v1::SessionState next;
+  std::vector<v1::Event> events;
+  std::vector<caf::actor> observers;
+  clock_type::time_point last_activity = clock_type::now();
+};
+
+using self_ptr = session_actor::stateful_pointer<session_state>;
+
+v1::Reply accepted(uint64_t version, std::vector<v1::Event> events = {}) {
+  v1::Reply reply;
+  reply.mutable_accepted()->set_version(version);
+  for (auto& event : events) *reply.mutable_accepted()->add_events() = std::move(event);
+  return reply;
+}
+
+v1::Reply refused(v1::Error error) {
+  v1::Reply reply;
+  *reply.mutable_error() = std::move(error);
+  return reply;
+}
+
+v1::StateReply state_reply(result<v1::SessionState> state) {
+  v1::StateReply reply;
+  if (state)
+    *reply.mutable_state() = std::move(*state);
+  else
+    *reply.mutable_error() = state.error();
+  return reply;
+}
+
+// Requests queued by the actor itself (idle passivation) have no one to answer.
+void answer(caf::typed_response_promise<v1::Reply>& promise, v1::Reply reply) {
+  if (promise.pending()) promise.deliver(std::move(reply));
+}
+
+// Hands a request to the journal; the answer comes back as durable/failed messages.
+void submit(self_ptr self, persistence::append_request request) {
+  auto handle = caf::actor_cast<caf::actor>(self);
+  self->state.opts.journal->submit(std::move(request), [handle](persistence::result<uint64_t> r) {
+    if (r)
+      caf::anon_send(handle, durable_atom::value, *r);
+    else
+      caf::anon_send(handle, failed_atom::value, r.error());
+  });
+}
+
+void start_snapshot(self_ptr self) {
+  auto& st = self->state;
+  persistence::append_request request;
+  request.session_id = st.opts.session_id;
+  request.expected_version = st.state.version();
+  st.state.SerializeToString(&request.snapshot);
+  st.next = st.state;
+  st.events.clear();
+  submit(self, std::move(request));
+}
+
+// Starts the next waiting request that needs the journal; answers those that do not.
+void process_next(self_ptr self) {
+  auto& st = self->state;
+  while (!st.current && !st.waiting.empty()) {
+    pending p = std::move(st.waiting.front());
+    st.waiting.pop_front();
+    if (p.kind == pending::checkpoint || p.kind == pending::passivate) {
+      if (st.state.version() == 0 || st.state.version() == st.last_snapshot) {
+        answer(p.promise, accepted(st.state.version()));
+        if (p.kind == pending::passivate) return self->quit();
+        continue;
+      }
+      st.current = std::move(p);
+      start_snapshot(self);
+      return;
+    }
+    auto events = decide(st.state, p.cmd, *st.opts.ctx);
+    if (!events) {
+      answer(p.promise, refused(events.error()));
+      continue;
+    }
+    if (events->empty()) {
+      answer(p.promise, accepted(st.state.version()));
+      continue;
+    }
+    // The next state is computed now (apply is pure), so that a snapshot due at this
+    // version goes to disk in the same commit as the events.
+    st.next = st.state;
+    persistence::append_request request;
+    request.session_id = st.opts.session_id;
+    request.expected_version = st.state.version();
+    for (const auto& event : *events) {
+      if (auto error = apply_to(st.next, event)) {  // decide promised this cannot happen
+        answer(p.promise, refused(*error));
+        return self->quit(caf::sec::runtime_error);
+      }
+      request.events.push_back(persistence::encode(event));
+    }
+    const uint64_t every = std::max<uint64_t>(1, st.opts.snapshot_every);
+    if (st.next.version() / every != st.state.version() / every)
+      st.next.SerializeToString(&request.snapshot);
+    st.events = std::move(*events);
+    st.current = std::move(p);
+    submit(self, std::move(request));
+  }
+}
+
+void enqueue(self_ptr self, pending p) {
+  self->state.last_activity = clock_type::now();
+  self->state.waiting.push_back(std::move(p));
+  process_next(self);
+}
+
+result<v1::SessionState> load(const session_options& opts, uint64_t until) {
+  auto snapshot = opts.journal->snapshot_at_or_below(opts.session_id, until);
+  if (!snapshot) return make_unexpected(snapshot.error());
+  v1::SessionState state;
+  if (*snapshot) {
+    state = std::move(**snapshot);
+    if (auto error = upgrade_state(state)) return make_unexpected(*error);
+  }
+  if (auto error = opts.journal->visit_events(
+          opts.session_id, state.version() + 1, until,
+          [&](const v1::Event& event) { return apply_to(state, event); }))
+    return make_unexpected(*error);
+  return state;
+}
+
+session_actor::behavior_type session_behavior(self_ptr self, session_options opts) {
+  auto& st = self->state;
+  st.opts = std::move(opts);
+  if (auto loaded = load(st.opts, UINT64_MAX)) {
+    st.state = std::move(*loaded);
+    auto snapshot = st.opts.journal->snapshot_at_or_below(st.opts.session_id, UINT64_MAX);
+    if (snapshot && *snapshot) st.last_snapshot = (*snapshot)->version();
+  } else {
+    st.broken = loaded.error();
+  }
+  self->set_down_handler([self](const caf::down_msg& down) {
+    auto& observers = self->state.observers;
+    observers.erase(std::remove_if(observers.begin(), observers.end(),
+                                   [&](const caf::actor& a) { return a.address() == down.source; }),
+                    observers.end());
+  });
+  self->delayed_send(self, st.opts.idle_timeout, idle_atom::value);
+  return {
+      [self](run_atom, v1::Command& command) -> caf::result<v1::Reply> {
+        if (self->state.broken) return refused(*self->state.broken);
+        auto promise = self->make_response_promise<v1::Reply>();
+        enqueue(self, {pending::command, std::move(command), promise});
+        return promise;
+      },
+      [self](state_atom) -> v1::StateReply {
+        if (self->state.broken) return state_reply(make_unexpected(*self->state.broken));
+        return state_reply(self->state.state);
+      },
+      [self](state_atom, uint64_t version) -> v1::StateReply {
+        auto& st = self->state;
+        if (version > st.state.version())
+          return state_reply(fail(v1::ERROR_CODE_NOT_FOUND,
+                                  "session " + st.opts.session_id + " is at version " +
+                                      std::to_string(st.state.version()),
+                                  st.state.version()));
+        return state_reply(load(st.opts, version));
+      },
+      [self](state_at_atom, int64_t unix_ms) -> v1::StateReply {
+        auto& st = self->state;
+        auto at = google::protobuf::util::TimeUtil::MillisecondsToTimestamp(unix_ms);
+        auto stored = st.opts.journal->load_at(st.opts.session_id, at);
+        if (!stored) return state_reply(make_unexpected(stored.error()));
+        return state_reply(replay(stored->tail, std::move(stored->snapshot)));
+      },
+      [self](subscribe_atom, caf::actor observer) -> bool {
+        self->monitor(observer);
+        self->state.observers.push_back(std::move(observer));
+        return true;
+      },
+      [self](unsub_atom, const caf::actor& observer) -> bool {
+        auto& observers = self->state.observers;
+        auto before = observers.size();
+        observers.erase(std::remove(observers.begin(), observers.end(), observer),
+                        observers.end());
+        return observers.size() != before;
+      },
+      [self](checkpt_atom) -> caf::result<v1::Reply> {
+        if (self->state.broken) return refused(*self->state.broken);
+        auto promise = self->make_response_promise<v1::Reply>();
+        enqueue(self, {pending::checkpoint, {}, promise});
+        return promise;
+      },
+      [self](passivate_atom) -> caf::result<v1::Reply> {
+        auto promise = self->make_response_promise<v1::Reply>();
+        if (self->state.broken) {
+          answer(promise, refused(*self->state.broken));
+          self->quit();
+          return promise;
+        }
+        enqueue(self, {pending::passivate, {}, promise});
+        return promise;
+      },
+      [self](durable_atom, uint64_t version) {
+        auto& st = self->state;
+        if (!st.current) return;
+        pending done = std::move(*st.current);
+        st.current.reset();
+        st.state = std::move(st.next);
+        const uint64_t every = std::max<uint64_t>(1, st.opts.snapshot_every);
+        if (done.kind != pending::command ||
+            st.state.version() / every != (st.state.version() - st.events.size()) / every)
+          st.last_snapshot = version;
+        for (const auto& observer : st.observers)
+          for (const auto& event : st.events) caf::anon_send(observer, event_atom::value, event);
+        answer(done.promise, accepted(version, std::move(st.events)));
+        st.events.clear();
+        if (done.kind == pending::passivate) return self->quit();
+        process_next(self);
+      },
+      [self](failed_atom, v1::Error& error) {
+        // Nothing of the request was written. Stop, so that the next message finds a
+        // fresh actor loaded from disk rather than a state that may be out of step.
+        auto& st = self->state;
+        if (st.current) answer(st.current->promise, refused(error));
+        st.current.reset();
+        for (auto& waiting : st.waiting)
+          answer(waiting.promise, refused(make_error(
+              v1::ERROR_CODE_STORAGE_FAILURE,
+              "session " + st.opts.session_id + " stopped after a storage failure (" +
+                  error.message() + "); nothing of this request was written, send it again")));
+        st.waiting.clear();
+        self->quit(caf::sec::runtime_error);
+      },
+      [self](idle_atom) {
+        auto& st = self->state;
+        auto idle = clock_type::now() - st.last_activity;
+        if (idle < st.opts.idle_timeout || st.current || !st.waiting.empty()) {
+          auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(
+              st.opts.idle_timeout - std::min<clock_type::duration>(idle, st.opts.idle_timeout));
+          self->delayed_send(self, std::max(wait, std::chrono::milliseconds(1)), idle_atom::value);
+          return;
+        }
+        // Passivate: the reply goes nowhere, the final snapshot to disk.
+        enqueue(self, {pending::passivate, {}, {}});
+      },
+  };
+}
+
+}  // namespace
+
+session_actor spawn_session(caf::actor_system& system, session_options options) {
+  // lazy_init: the session loads on its first message, on a scheduler thread, not on
+  // the thread that spawns it.
+  return system.spawn<caf::lazy_init>(session_behavior, std::move(options));
+}
+
+void add_session_message_types(caf::actor_system_config& config) {
+  config.add_message_type<v1::Command>("souk.v1.Command");
+  config.add_message_type<v1::Reply>("souk.v1.Reply");
+  config.add_message_type<v1::StateReply>("souk.v1.StateReply");
+  config.add_message_type<v1::Event>("souk.v1.Event");
+  config.add_message_type<v1::Error>("souk.v1.Error");
+}
+
+}  // namespace souk::session

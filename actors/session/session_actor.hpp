@@ -1,0 +1,78 @@
+#pragma once
+
+// The session actor: the thin CAF shell around the pure core (decide/apply). It alone
+// owns one session's state and handles one message at a time; it persists a command's
+// events through the journal, and only once they are durable applies them, replies and
+// tells its observers (persist, then apply, then reply).
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include <caf/actor.hpp>
+#include <caf/atom.hpp>
+#include <caf/fwd.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include "persistence/journal.hpp"
+#include "session/caf_protobuf.hpp"
+#include "session/context.hpp"
+#include "souk/v1/commands.pb.h"
+#include "souk/v1/events.pb.h"
+#include "souk/v1/state.pb.h"
+
+namespace souk::session {
+
+using run_atom = caf::atom_constant<caf::atom("run")>;
+using state_atom = caf::atom_constant<caf::atom("state")>;
+using state_at_atom = caf::atom_constant<caf::atom("state_at")>;
+using subscribe_atom = caf::atom_constant<caf::atom("subscribe")>;
+using unsub_atom = caf::atom_constant<caf::atom("unsub")>;
+using checkpt_atom = caf::atom_constant<caf::atom("checkpt")>;
+using passivate_atom = caf::atom_constant<caf::atom("passivate")>;
+using event_atom = caf::atom_constant<caf::atom("event")>;
+// Internal: the journal's answer about the append (or snapshot) in flight.
+using durable_atom = caf::atom_constant<caf::atom("durable")>;
+using failed_atom = caf::atom_constant<caf::atom("failed")>;
+using idle_atom = caf::atom_constant<caf::atom("idle")>;
+
+/// What a session actor understands.
+/// - run: decide + persist + apply a command; the reply comes once its events are
+///   durable (or says which rule, or which storage failure, stopped it).
+/// - state: now; (state, version): at a version; (state_at, unix ms): at a time.
+/// - subscribe / unsub: an actor that receives (event_atom, Event) for every event after
+///   it is durable, in seq order.
+/// - checkpt: write a snapshot now (replies with its version, once durable).
+/// - passivate: final snapshot, then stop (replies with the version).
+/// Observers and queries never wait behind a command; commands wait their turn.
+using session_actor = caf::typed_actor<
+    caf::replies_to<run_atom, v1::Command>::with<v1::Reply>,
+    caf::replies_to<state_atom>::with<v1::StateReply>,
+    caf::replies_to<state_atom, uint64_t>::with<v1::StateReply>,
+    caf::replies_to<state_at_atom, int64_t>::with<v1::StateReply>,
+    caf::replies_to<subscribe_atom, caf::actor>::with<bool>,
+    caf::replies_to<unsub_atom, caf::actor>::with<bool>,
+    caf::replies_to<checkpt_atom>::with<v1::Reply>,
+    caf::replies_to<passivate_atom>::with<v1::Reply>,
+    caf::reacts_to<durable_atom, uint64_t>,
+    caf::reacts_to<failed_atom, v1::Error>,
+    caf::reacts_to<idle_atom>>;
+
+struct session_options {
+  std::string session_id;
+  persistence::journal* journal = nullptr;  // outlives the actor
+  context* ctx = nullptr;                   // outlives the actor; thread-safe
+  uint64_t snapshot_every = 100;            // events between snapshots
+  std::chrono::milliseconds idle_timeout{std::chrono::hours(1)};  // then passivate
+};
+
+/// Activates a session: newest snapshot + tail from the journal, then serves messages.
+/// A session that cannot be loaded (corrupt, unsupported schema) answers every message
+/// with that error and stops.
+session_actor spawn_session(caf::actor_system& system, session_options options);
+
+/// Registers the souk.v1 types the session protocol carries.
+void add_session_message_types(caf::actor_system_config& config);
+
+}  // namespace souk::session

@@ -1,0 +1,107 @@
+#include "runtime/node.hpp"
+
+#include <caf/actor_cast.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/scoped_actor.hpp>
+#include <caf/send.hpp>
+
+namespace souk::runtime {
+
+struct node::directory {
+  struct entry {
+    session::session_actor actor;
+    std::list<std::string>::iterator recency;
+  };
+  std::mutex mutex;
+  std::unordered_map<std::string, entry> live;
+  std::list<std::string> recency;  // most recently used first
+
+  // Called when an actor stops: forget it unless a newer one took its place.
+  void forget(const std::string& session_id, const caf::actor_addr& stopped) {
+    std::lock_guard<std::mutex> lock(mutex);
+    auto it = live.find(session_id);
+    if (it == live.end() || it->second.actor.address() != stopped) return;
+    recency.erase(it->second.recency);
+    live.erase(it);
+  }
+};
+
+node::node(caf::actor_system& system, node_options options)
+    : system_(system), options_(std::move(options)), directory_(std::make_shared<directory>()) {}
+
+result<std::unique_ptr<node>> node::open(caf::actor_system& system, node_options options) {
+  std::unique_ptr<node> n(new node(system, std::move(options)));
+  persistence::journal::options journal_options;
+  journal_options.dir = n->options_.data_dir;
+  auto journal = persistence::journal::open(journal_options);
+  if (!journal) return make_unexpected(journal.error());
+  n->journal_ = std::move(*journal);
+  auto reference = persistence::reference_tables::open(n->options_.data_dir);
+  if (!reference) return make_unexpected(reference.error());
+  n->reference_ = std::move(*reference);
+  n->context_ = std::make_unique<session::stored_context>(n->reference_);
+  return n;
+}
+
+node::~node() { shutdown(); }
+
+session::session_actor node::session(const std::string& session_id) {
+  std::vector<session::session_actor> evicted;
+  session::session_actor actor;
+  {
+    std::lock_guard<std::mutex> lock(directory_->mutex);
+    auto& dir = *directory_;
+    if (auto it = dir.live.find(session_id); it != dir.live.end()) {
+      dir.recency.splice(dir.recency.begin(), dir.recency, it->second.recency);
+      return it->second.actor;
+    }
+    session::session_options opts;
+    opts.session_id = session_id;
+    opts.journal = journal_.get();
+    opts.ctx = context_.get();
+    opts.snapshot_every = options_.snapshot_every;
+    opts.idle_timeout = options_.idle_timeout;
+    actor = session::spawn_session(system_, std::move(opts));
+    dir.recency.push_front(session_id);
+    dir.live.emplace(session_id, directory::entry{actor, dir.recency.begin()});
+    std::weak_ptr<directory> weak = directory_;
+    auto address = actor.address();
+    caf::actor_cast<caf::strong_actor_ptr>(actor)->get()->attach_functor(
+        [weak, session_id, address](const caf::error&) {
+          if (auto d = weak.lock()) d->forget(session_id, address);
+        });
+    // Over the cap: the least recently used passivate (they leave the directory when
+    // they stop, so a message for them meanwhile still reaches the old actor).
+    std::size_t over = dir.live.size() > options_.max_live_sessions
+                           ? dir.live.size() - options_.max_live_sessions
+                           : 0;
+    for (auto it = dir.recency.rbegin(); over > 0 && it != dir.recency.rend(); ++it, --over)
+      evicted.push_back(dir.live.at(*it).actor);
+  }
+  for (auto& old : evicted) caf::anon_send(old, session::passivate_atom::value);
+  return actor;
+}
+
+std::size_t node::live_sessions() const {
+  std::lock_guard<std::mutex> lock(directory_->mutex);
+  return directory_->live.size();
+}
+
+void node::shutdown() {
+  if (!journal_) return;
+  std::vector<session::session_actor> live;
+  {
+    std::lock_guard<std::mutex> lock(directory_->mutex);
+    for (auto& [id, entry] : directory_->live) live.push_back(entry.actor);
+  }
+  {
+    caf::scoped_actor self{system_};
+    for (auto& actor : live)
+      self->request(actor, std::chrono::seconds(30), session::passivate_atom::value)
+          .receive([](const v1::Reply&) {}, [](const caf::error&) {});
+  }
+  journal_->close();
+  journal_.reset();
+}
+
+}  // namespace souk::runtime

@@ -1,0 +1,76 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include <caf/fwd.hpp>
+
+#include "persistence/journal.hpp"
+#include "persistence/reference_tables.hpp"
+#include "session/session_actor.hpp"
+#include "session/stored_context.hpp"
+
+namespace souk::runtime {
+
+using persistence::result;
+
+struct node_options {
+  std::string data_dir = "data";
+  std::string node_id = "node-1";
+  uint64_t snapshot_every = 100;
+  std::chrono::milliseconds idle_timeout{std::chrono::hours(1)};
+  std::size_t max_live_sessions = 100000;  // beyond it, the least recently used passivate
+};
+
+/// Which node owns a session. This build has one node, so the answer is always "here";
+/// the cluster fills this in.
+class placement {
+ public:
+  virtual ~placement() = default;
+  virtual bool is_local(const std::string& session_id) const = 0;
+};
+
+class single_node_placement final : public placement {
+ public:
+  bool is_local(const std::string&) const override { return true; }
+};
+
+/// A node: the journal and reference data of one data directory, and the directory of
+/// live session actors — exactly one per session id, activated on first use,
+/// forgotten when it stops (passivation after idle or under the live-session cap,
+/// or a failure), so that the next use activates a fresh one from disk.
+/// Threading: session() may be called from any thread.
+class node {
+ public:
+  static result<std::unique_ptr<node>> open(caf::actor_system& system, node_options options);
+  ~node();  // shutdown()
+
+  /// The live actor of a session, activating it if needed.
+  session::session_actor session(const std::string& session_id);
+  std::size_t live_sessions() const;
+  /// Passivates every live session (final snapshots) and waits for them, then closes
+  /// the journal. Acknowledged changes are on disk before it returns.
+  void shutdown();
+
+  persistence::journal& journal() { return *journal_; }
+  persistence::reference_tables& reference() { return *reference_; }
+  const node_options& options() const { return options_; }
+
+ private:
+  struct directory;
+  node(caf::actor_system& system, node_options options);
+
+  caf::actor_system& system_;
+  node_options options_;
+  std::unique_ptr<persistence::journal> journal_;
+  std::shared_ptr<persistence::reference_tables> reference_;
+  std::unique_ptr<session::stored_context> context_;
+  std::shared_ptr<directory> directory_;  // shared with the exit hooks of its actors
+};
+
+}  // namespace souk::runtime

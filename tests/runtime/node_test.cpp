@@ -1,0 +1,255 @@
+// The node through its session actors: persist, then apply, then reply; one actor per
+// session; passivation and re-activation from disk.
+#include <boost/test/unit_test.hpp>
+
+#include <atomic>
+#include <fstream>
+#include <thread>
+
+#include <caf/event_based_actor.hpp>
+#include <caf/send.hpp>
+#include <google/protobuf/util/message_differencer.h>
+#include <google/protobuf/util/time_util.h>
+
+#include "caf_fixture.hpp"
+#include "runtime/node.hpp"
+#include "session/apply.hpp"
+#include "store_fixture.hpp"
+
+using namespace souk;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct node_fixture : testing::caf_system {
+  testing::temp_dir dir;
+  std::unique_ptr<runtime::node> node;
+  int commands = 0;
+
+  explicit node_fixture(runtime::node_options options = {}) {
+    options.data_dir = dir.str();
+    auto n = runtime::node::open(system, options);
+    if (!n) BOOST_FAIL("cannot open node: " << n.error().message());
+    node = std::move(*n);
+    std::ifstream catalog(SOUK_SAMPLE_CATALOG);
+    BOOST_REQUIRE(node->reference().load_jsonl(catalog));
+  }
+  ~node_fixture() { node->shutdown(); }
+
+  v1::Command command(const std::string& session, const std::string& agent = "chat-agent") {
+    v1::Command c;
+    c.set_command_id("cmd-" + std::to_string(++commands));
+    c.set_session_id(session);
+    c.set_agent_id(agent);
+    return c;
+  }
+  v1::Command start(const std::string& session) {
+    auto c = command(session);
+    c.mutable_start_session()->set_customer_id("cust-1");
+    c.mutable_start_session()->set_channel("chat");
+    return c;
+  }
+  v1::Command add(const std::string& session, const std::string& sku, const std::string& variant,
+                  int64_t quantity, const std::string& agent = "chat-agent") {
+    auto c = command(session, agent);
+    c.mutable_add_to_cart()->set_sku(sku);
+    c.mutable_add_to_cart()->set_variant_id(variant);
+    c.mutable_add_to_cart()->set_quantity(quantity);
+    return c;
+  }
+  uint64_t must(const v1::Command& c) {
+    auto reply = run(node->session(c.session_id()), c);
+    if (!reply.has_accepted()) BOOST_FAIL("refused: " << reply.error().message());
+    return reply.accepted().version();
+  }
+  v1::SessionState state(const std::string& session) {
+    auto reply = query(node->session(session), session::state_atom::value);
+    BOOST_REQUIRE(reply.has_state());
+    return reply.state();
+  }
+  // What replaying the journal from seq 1 gives.
+  v1::SessionState replayed(const std::string& session) {
+    auto events = node->journal().events(session);
+    BOOST_REQUIRE(events);
+    auto state = session::replay(*events);
+    BOOST_REQUIRE(state);
+    return *state;
+  }
+};
+
+bool same(const google::protobuf::Message& a, const google::protobuf::Message& b) {
+  return google::protobuf::util::MessageDifferencer::Equals(a, b);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(runtime_node)
+
+BOOST_AUTO_TEST_CASE(a_reply_comes_after_the_events_are_durable) {
+  node_fixture f;
+  BOOST_TEST(f.must(f.start("s1")) == 1u);
+  auto version = f.must(f.add("s1", "SKU-123", "blue-m", 2));
+  BOOST_TEST(version == 2u);
+  BOOST_TEST(f.node->journal().version("s1") == 2u);  // on disk when the reply came
+  BOOST_TEST(same(f.state("s1"), f.replayed("s1")));
+  BOOST_TEST(f.state("s1").cart().lines(0).quantity() == 2);
+}
+
+BOOST_AUTO_TEST_CASE(a_broken_rule_is_refused_and_changes_nothing) {
+  node_fixture f;
+  f.must(f.start("s1"));
+  auto reply = f.run(f.node->session("s1"), f.add("s1", "SKU-123", "blue-m", 99));
+  BOOST_REQUIRE(reply.has_error());
+  BOOST_TEST(reply.error().code() == v1::ERROR_CODE_INSUFFICIENT_STOCK);
+  BOOST_TEST(f.node->journal().version("s1") == 1u);
+  auto stale = f.add("s1", "GIFT-25", "", 1);
+  stale.set_expected_version(0);
+  reply = f.run(f.node->session("s1"), stale);
+  BOOST_TEST(reply.error().code() == v1::ERROR_CODE_VERSION_CONFLICT);
+  BOOST_TEST(reply.error().current_version() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(concurrent_agents_lose_no_update) {
+  node_fixture f;
+  f.must(f.start("s1"));
+  constexpr int agents = 8, adds = 25;
+  std::vector<std::thread> threads;
+  std::atomic<int> accepted{0};
+  for (int a = 0; a < agents; ++a)
+    threads.emplace_back([&, a] {
+      for (int i = 0; i < adds; ++i) {
+        auto c = f.add("s1", "GIFT-25", "", 1, "agent-" + std::to_string(a));
+        c.set_command_id("a" + std::to_string(a) + "-" + std::to_string(i));
+        if (f.run(f.node->session("s1"), c).has_accepted()) ++accepted;
+      }
+    });
+  for (auto& t : threads) t.join();
+  BOOST_TEST(accepted.load() == agents * adds);
+  auto state = f.state("s1");
+  BOOST_TEST(state.version() == uint64_t(1 + agents * adds));
+  BOOST_TEST(state.cart().lines(0).quantity() == agents * adds);  // duplicate adds sum
+  BOOST_TEST(same(state, f.replayed("s1")));
+}
+
+BOOST_AUTO_TEST_CASE(one_actor_per_session_however_many_ask_at_once) {
+  node_fixture f;
+  std::vector<std::thread> threads;
+  std::vector<caf::actor_addr> seen(16);
+  for (int i = 0; i < 16; ++i)
+    threads.emplace_back([&, i] { seen[i] = f.node->session("s-race").address(); });
+  for (auto& t : threads) t.join();
+  for (const auto& address : seen) BOOST_TEST((address == seen[0]));
+  BOOST_TEST(f.node->live_sessions() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(observers_see_every_durable_event_in_order) {
+  node_fixture f;
+  auto seen = std::make_shared<std::vector<uint64_t>>();
+  auto mutex = std::make_shared<std::mutex>();
+  auto observer = f.system.spawn([seen, mutex](caf::event_based_actor*) -> caf::behavior {
+    return {[seen, mutex](session::event_atom, const v1::Event& e) {
+      std::lock_guard<std::mutex> lock(*mutex);
+      seen->push_back(e.seq());
+    }};
+  });
+  f.must(f.start("s1"));
+  {
+    caf::scoped_actor self{f.system};
+    self->request(f.node->session("s1"), 5s, session::subscribe_atom::value, observer)
+        .receive([](bool ok) { BOOST_TEST(ok); }, [](caf::error&) { BOOST_FAIL("subscribe"); });
+  }
+  for (int i = 0; i < 5; ++i) f.must(f.add("s1", "GIFT-25", "", 1));
+  for (int wait = 0; wait < 200; ++wait) {
+    {
+      std::lock_guard<std::mutex> lock(*mutex);
+      if (seen->size() == 5) break;
+    }
+    std::this_thread::sleep_for(5ms);
+  }
+  std::lock_guard<std::mutex> lock(*mutex);
+  BOOST_TEST(*seen == (std::vector<uint64_t>{2, 3, 4, 5, 6}), boost::test_tools::per_element());
+  caf::anon_send_exit(observer, caf::exit_reason::user_shutdown);
+}
+
+BOOST_AUTO_TEST_CASE(passivated_sessions_come_back_from_disk) {
+  runtime::node_options options;
+  options.snapshot_every = 3;
+  node_fixture f(options);
+  f.must(f.start("s1"));
+  for (int i = 0; i < 4; ++i) f.must(f.add("s1", "GIFT-25", "", 1));
+  auto before = f.state("s1");
+  {
+    caf::scoped_actor self{f.system};
+    self->request(f.node->session("s1"), 5s, session::passivate_atom::value)
+        .receive([](v1::Reply& r) { BOOST_TEST(r.accepted().version() == 5u); },
+                 [](caf::error&) { BOOST_FAIL("passivate"); });
+  }
+  for (int wait = 0; wait < 200 && f.node->live_sessions() > 0; ++wait)
+    std::this_thread::sleep_for(5ms);
+  BOOST_TEST(f.node->live_sessions() == 0u);
+  BOOST_TEST(*f.node->journal().snapshot_versions("s1") == (std::vector<uint64_t>{3, 5}),
+             boost::test_tools::per_element());
+  BOOST_TEST(same(f.state("s1"), before));  // a fresh actor, loaded from disk
+  BOOST_TEST(f.must(f.add("s1", "GIFT-25", "", 1)) == 6u);
+}
+
+BOOST_AUTO_TEST_CASE(idle_sessions_passivate_and_the_cap_evicts_the_least_recent) {
+  runtime::node_options options;
+  options.idle_timeout = 100ms;
+  options.max_live_sessions = 2;
+  node_fixture f(options);
+  for (const char* s : {"a", "b", "c"}) f.must(f.start(s));
+  for (int wait = 0; wait < 200 && f.node->live_sessions() > 2; ++wait)
+    std::this_thread::sleep_for(5ms);
+  BOOST_TEST(f.node->live_sessions() <= 2u);
+  for (int wait = 0; wait < 400 && f.node->live_sessions() > 0; ++wait)
+    std::this_thread::sleep_for(5ms);
+  BOOST_TEST(f.node->live_sessions() == 0u);
+  for (const char* s : {"a", "b", "c"}) BOOST_TEST(f.state(s).version() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(state_at_a_version_and_at_a_time) {
+  node_fixture f;
+  f.must(f.start("s1"));
+  f.must(f.add("s1", "GIFT-25", "", 1));
+  auto at_two = f.state("s1");
+  f.must(f.add("s1", "GIFT-25", "", 1));
+  auto reply = f.query(f.node->session("s1"), session::state_atom::value, uint64_t{2});
+  BOOST_REQUIRE(reply.has_state());
+  BOOST_TEST(same(reply.state(), at_two));
+  reply = f.query(f.node->session("s1"), session::state_atom::value, uint64_t{9});
+  BOOST_TEST(reply.error().code() == v1::ERROR_CODE_NOT_FOUND);
+  auto ms = google::protobuf::util::TimeUtil::TimestampToMilliseconds(at_two.updated_at());
+  reply = f.query(f.node->session("s1"), session::state_at_atom::value, int64_t{ms});
+  BOOST_REQUIRE(reply.has_state());
+  BOOST_TEST(reply.state().version() >= 2u);
+}
+
+BOOST_AUTO_TEST_CASE(a_restarted_node_resumes_every_session) {
+  testing::temp_dir dir;
+  runtime::node_options options;
+  options.data_dir = dir.str();
+  v1::SessionState before;
+  {
+    testing::caf_system sys;
+    auto n = runtime::node::open(sys.system, options);
+    BOOST_REQUIRE(n);
+    std::ifstream catalog(SOUK_SAMPLE_CATALOG);
+    BOOST_REQUIRE((*n)->reference().load_jsonl(catalog));
+    v1::Command c;
+    c.set_command_id("c1");
+    c.set_session_id("s1");
+    c.set_agent_id("chat-agent");
+    c.mutable_start_session()->set_customer_id("cust-1");
+    BOOST_REQUIRE(sys.run((*n)->session("s1"), c).has_accepted());
+    before = sys.query((*n)->session("s1"), session::state_atom::value).state();
+    (*n)->shutdown();
+  }
+  testing::caf_system sys;
+  auto n = runtime::node::open(sys.system, options);
+  BOOST_REQUIRE(n);
+  BOOST_TEST(same(sys.query((*n)->session("s1"), session::state_atom::value).state(), before));
+  (*n)->shutdown();
+}
+
+BOOST_AUTO_TEST_SUITE_END()
