@@ -88,7 +88,7 @@ std::size_t node::live_sessions() const {
 }
 
 void node::shutdown() {
-  if (!journal_) return;
+  if (stopped_.exchange(true)) return;
   std::vector<session::session_actor> live;
   {
     std::lock_guard<std::mutex> lock(directory_->mutex);
@@ -101,7 +101,6 @@ void node::shutdown() {
           .receive([](const v1::Reply&) {}, [](const caf::error&) {});
   }
   journal_->close();
-  journal_.reset();
 }
 
 }  // namespace souk::runtime

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <list>
@@ -54,7 +55,8 @@ class node {
   session::session_actor session(const std::string& session_id);
   std::size_t live_sessions() const;
   /// Passivates every live session (final snapshots) and waits for them, then closes
-  /// the journal. Acknowledged changes are on disk before it returns.
+  /// the journal. Acknowledged changes are on disk before it returns. Afterwards the
+  /// node only answers questions about its journal: session() must not be called.
   void shutdown();
 
   persistence::journal& journal() { return *journal_; }
@@ -71,6 +73,7 @@ class node {
   std::shared_ptr<persistence::reference_tables> reference_;
   std::unique_ptr<session::stored_context> context_;
   std::shared_ptr<directory> directory_;  // shared with the exit hooks of its actors
+  std::atomic<bool> stopped_{false};
 };
 
 }  // namespace souk::runtime
