@@ -17,12 +17,13 @@ struct node::directory {
   std::list<std::string> recency;  // most recently used first
 
   // Called when an actor stops: forget it unless a newer one took its place.
-  void forget(const std::string& session_id, const caf::actor_addr& stopped) {
+  bool forget(const std::string& session_id, const caf::actor_addr& stopped) {
     std::lock_guard<std::mutex> lock(mutex);
     auto it = live.find(session_id);
-    if (it == live.end() || it->second.actor.address() != stopped) return;
+    if (it == live.end() || it->second.actor.address() != stopped) return false;
     recency.erase(it->second.recency);
     live.erase(it);
+    return true;
   }
 };
 
@@ -61,14 +62,20 @@ session::session_actor node::session(const std::string& session_id) {
     opts.ctx = context_.get();
     opts.snapshot_every = options_.snapshot_every;
     opts.idle_timeout = options_.idle_timeout;
+    opts.on_state = [bus = bus_, session_id](const v1::SessionState& state) {
+      bus->track(session_id, state);
+    };
     actor = session::spawn_session(system_, std::move(opts));
     dir.recency.push_front(session_id);
     dir.live.emplace(session_id, directory::entry{actor, dir.recency.begin()});
     std::weak_ptr<directory> weak = directory_;
+    std::weak_ptr<topic_bus> weak_bus = bus_;
     auto address = actor.address();
     caf::actor_cast<caf::strong_actor_ptr>(actor)->get()->attach_functor(
-        [weak, session_id, address](const caf::error&) {
-          if (auto d = weak.lock()) d->forget(session_id, address);
+        [weak, weak_bus, session_id, address](const caf::error&) {
+          auto d = weak.lock();
+          if (d && d->forget(session_id, address))
+            if (auto bus = weak_bus.lock()) bus->forget(session_id);
         });
     // Over the cap: the least recently used passivate (they leave the directory when
     // they stop, so a message for them meanwhile still reaches the old actor).
@@ -80,6 +87,50 @@ session::session_actor node::session(const std::string& session_id) {
   }
   for (auto& old : evicted) caf::anon_send(old, session::passivate_atom::value);
   return actor;
+}
+
+namespace {
+
+v1::Command upstream_command(const std::string& session_id, const std::string& agent_id,
+                             uint64_t n) {
+  v1::Command c;
+  c.set_command_id(agent_id + "-" + std::to_string(n));
+  c.set_session_id(session_id);
+  c.set_agent_id(agent_id);
+  return c;
+}
+
+}  // namespace
+
+result<std::size_t> node::publish_stock(const v1::StockLevel& level,
+                                        const std::string& agent_id) {
+  v1::ReferenceRecord record;
+  *record.mutable_stock() = level;
+  if (auto error = reference_->put(record)) return make_unexpected(*error);
+  auto holders = bus_->holders(topic_bus::sku_topic(level.sku()));
+  for (const auto& session_id : holders) {
+    auto c = upstream_command(session_id, agent_id, ++published_);
+    auto& body = *c.mutable_reconcile_stock();
+    body.set_sku(level.sku());
+    body.set_variant_id(level.variant_id());
+    body.set_available(level.available());
+    caf::anon_send(session(session_id), session::run_atom::value, std::move(c));
+  }
+  return holders.size();
+}
+
+result<std::size_t> node::publish_discount(const v1::DiscountRule& rule,
+                                           const std::string& agent_id) {
+  v1::ReferenceRecord record;
+  *record.mutable_discount() = rule;
+  if (auto error = reference_->put(record)) return make_unexpected(*error);
+  auto holders = bus_->holders(topic_bus::code_topic(rule.code()));
+  for (const auto& session_id : holders) {
+    auto c = upstream_command(session_id, agent_id, ++published_);
+    c.mutable_revalidate_discounts();
+    caf::anon_send(session(session_id), session::run_atom::value, std::move(c));
+  }
+  return holders.size();
 }
 
 std::size_t node::live_sessions() const {

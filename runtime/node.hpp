@@ -12,6 +12,7 @@
 #include <caf/fwd.hpp>
 
 #include "persistence/journal.hpp"
+#include "runtime/topic_bus.hpp"
 #include "persistence/reference_tables.hpp"
 #include "session/session_actor.hpp"
 #include "session/stored_context.hpp"
@@ -59,6 +60,14 @@ class node {
   /// node only answers questions about its journal: session() must not be called.
   void shutdown();
 
+  /// Upstream changes: stored in the reference tables, then sent to exactly the live
+  /// sessions that hold the item (ReconcileStock / RevalidateDiscounts as `agent_id`).
+  /// Passivated sessions catch up when they are activated. Returns how many sessions
+  /// were told.
+  result<std::size_t> publish_stock(const v1::StockLevel& level, const std::string& agent_id);
+  result<std::size_t> publish_discount(const v1::DiscountRule& rule, const std::string& agent_id);
+
+  topic_bus& bus() { return *bus_; }
   persistence::journal& journal() { return *journal_; }
   persistence::reference_tables& reference() { return *reference_; }
   const node_options& options() const { return options_; }
@@ -73,6 +82,8 @@ class node {
   std::shared_ptr<persistence::reference_tables> reference_;
   std::unique_ptr<session::stored_context> context_;
   std::shared_ptr<directory> directory_;  // shared with the exit hooks of its actors
+  std::shared_ptr<topic_bus> bus_ = std::make_shared<topic_bus>();
+  std::atomic<uint64_t> published_ = 0;
   std::atomic<bool> stopped_{false};
 };
 

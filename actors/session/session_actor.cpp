@@ -163,6 +163,38 @@ result<v1::SessionState> load(const session_options& opts, uint64_t until) {
   return state;
 }
 
+// Queues the commands that bring a re-activated cart up to date; they change nothing
+// (no events) when nothing changed meanwhile.
+void revalidate(self_ptr self) {
+  auto& st = self->state;
+  const auto phase = st.state.phase();
+  if (st.state.cart().lines().empty() || phase == v1::CHECKOUT_PHASE_COMPLETED ||
+      phase == v1::CHECKOUT_PHASE_PAYMENT_PENDING)
+    return;
+  auto command = [&](const std::string& what) {
+    v1::Command c;
+    c.set_command_id("activation-" + std::to_string(st.state.version()) + "-" + what);
+    c.set_session_id(st.opts.session_id);
+    c.set_agent_id("souk-runtime");
+    return c;
+  };
+  for (const auto& line : st.state.cart().lines()) {
+    auto available = st.opts.ctx->available(line.sku(), line.variant_id());
+    if (!available || *available >= line.quantity()) continue;
+    auto c = command(line.sku() + "/" + line.variant_id());
+    c.mutable_reconcile_stock()->set_sku(line.sku());
+    c.mutable_reconcile_stock()->set_variant_id(line.variant_id());
+    c.mutable_reconcile_stock()->set_available(*available);
+    st.waiting.push_back({pending::command, std::move(c), {}});
+  }
+  if (!st.state.cart().discounts().empty()) {
+    auto c = command("discounts");
+    c.mutable_revalidate_discounts();
+    st.waiting.push_back({pending::command, std::move(c), {}});
+  }
+  process_next(self);
+}
+
 session_actor::behavior_type session_behavior(self_ptr self, session_options opts) {
   auto& st = self->state;
   st.opts = std::move(opts);
@@ -172,6 +204,10 @@ session_actor::behavior_type session_behavior(self_ptr self, session_options opt
     if (snapshot && *snapshot) st.last_snapshot = (*snapshot)->version();
   } else {
     st.broken = loaded.error();
+  }
+  if (!st.broken) {
+    if (st.opts.on_state) st.opts.on_state(st.state);
+    if (st.opts.revalidate_on_activation) revalidate(self);
   }
   self->set_down_handler([self](const caf::down_msg& down) {
     auto& observers = self->state.observers;
@@ -245,6 +281,7 @@ session_actor::behavior_type session_behavior(self_ptr self, session_options opt
         if (done.kind != pending::command ||
             st.state.version() / every != (st.state.version() - st.events.size()) / every)
           st.last_snapshot = version;
+        if (st.opts.on_state) st.opts.on_state(st.state);
         for (const auto& observer : st.observers)
           for (const auto& event : st.events) caf::anon_send(observer, event_atom::value, event);
         answer(done.promise, accepted(version, std::move(st.events)));

@@ -6,6 +6,7 @@
 // tells its observers (persist, then apply, then reply).
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -65,6 +66,13 @@ struct session_options {
   context* ctx = nullptr;                   // outlives the actor; thread-safe
   uint64_t snapshot_every = 100;            // events between snapshots
   std::chrono::milliseconds idle_timeout{std::chrono::hours(1)};  // then passivate
+  /// Called on the actor's thread after activation and after every durable change, with
+  /// the state then (the node keeps its topic subscriptions with it). Must not block.
+  std::function<void(const v1::SessionState&)> on_state;
+  /// On activation, re-check the cart against today's stock and discount rules
+  /// (ReconcileStock / RevalidateDiscounts as agent "souk-runtime"): the session may
+  /// have missed changes while it was passivated.
+  bool revalidate_on_activation = true;
 };
 
 /// Activates a session: newest snapshot + tail from the journal, then serves messages.

@@ -252,4 +252,80 @@ BOOST_AUTO_TEST_CASE(a_restarted_node_resumes_every_session) {
   (*n)->shutdown();
 }
 
+namespace {
+
+// Waits until `check` holds (the node's fan-out is asynchronous).
+template <class Check>
+bool eventually(Check check) {
+  for (int wait = 0; wait < 400; ++wait) {
+    if (check()) return true;
+    std::this_thread::sleep_for(5ms);
+  }
+  return check();
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_stock_drop_reaches_exactly_the_sessions_holding_the_sku) {
+  node_fixture f;
+  f.must(f.start("holder"));
+  f.must(f.add("holder", "SKU-123", "blue-m", 3));
+  f.must(f.start("other"));
+  f.must(f.add("other", "GIFT-25", "", 1));
+  v1::StockLevel level;
+  level.set_sku("SKU-123");
+  level.set_variant_id("blue-m");
+  level.set_available(1);
+  auto told = f.node->publish_stock(level, "inventory-sync");
+  BOOST_REQUIRE(told);
+  BOOST_TEST(*told == 1u);
+  BOOST_TEST(eventually([&] { return f.state("holder").cart().lines(0).quantity() == 1; }));
+  BOOST_TEST(f.state("other").version() == 2u);
+  auto events = *f.node->journal().events("holder");
+  BOOST_TEST(events.back().has_cart_line_adjusted());
+  BOOST_TEST(events.back().agent_id() == "inventory-sync");
+}
+
+BOOST_AUTO_TEST_CASE(a_passivated_session_catches_up_when_activated) {
+  node_fixture f;
+  f.must(f.start("s1"));
+  f.must(f.add("s1", "SKU-123", "blue-m", 3));
+  auto code = f.command("s1");
+  code.mutable_apply_discount()->set_code("FIVEOFF");
+  f.must(code);
+  {
+    caf::scoped_actor self{f.system};
+    self->request(f.node->session("s1"), 5s, session::passivate_atom::value)
+        .receive([](v1::Reply&) {}, [](caf::error&) { BOOST_FAIL("passivate"); });
+  }
+  BOOST_REQUIRE(eventually([&] { return f.node->live_sessions() == 0; }));
+  v1::StockLevel level;
+  level.set_sku("SKU-123");
+  level.set_variant_id("blue-m");
+  level.set_available(2);
+  BOOST_TEST(*f.node->publish_stock(level, "inventory-sync") == 0u);  // nobody live
+  auto rule = **f.node->reference().discount("FIVEOFF");
+  rule.set_active(false);
+  BOOST_TEST(*f.node->publish_discount(rule, "discount-sync") == 0u);
+  f.node->session("s1");  // activation revalidates
+  BOOST_TEST(eventually([&] {
+    auto state = f.state("s1");
+    return state.cart().lines(0).quantity() == 2 && state.cart().discounts().empty();
+  }));
+  BOOST_TEST(same(f.state("s1"), f.replayed("s1")));
+}
+
+BOOST_AUTO_TEST_CASE(a_withdrawn_code_is_revoked_from_live_carts) {
+  node_fixture f;
+  f.must(f.start("s1"));
+  f.must(f.add("s1", "GIFT-25", "", 1));
+  auto code = f.command("s1");
+  code.mutable_apply_discount()->set_code("WELCOME15");
+  f.must(code);
+  auto rule = **f.node->reference().discount("WELCOME15");
+  rule.set_active(false);
+  BOOST_TEST(*f.node->publish_discount(rule, "discount-sync") == 1u);
+  BOOST_TEST(eventually([&] { return f.state("s1").cart().discounts().empty(); }));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
