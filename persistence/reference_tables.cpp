@@ -102,6 +102,22 @@ result<std::optional<v1::Product>> reference_tables::product(std::string_view sk
   return read<v1::Product>(catalog_, sku);
 }
 
+result<std::vector<v1::Product>> reference_tables::products() const {
+  auto t = env_->begin_read();
+  if (!t) return make_unexpected(t.error());
+  std::vector<v1::Product> out;
+  lmdb::cursor c(*t, catalog_);
+  for (bool ok = c.first(); ok; ok = c.next()) {
+    auto payload = unseal(c.value());
+    if (!payload || !out.emplace_back().ParseFromArray(payload->data(), static_cast<int>(payload->size())))
+      return make_unexpected(storage_error(v1::ERROR_CODE_CORRUPT_RECORD,
+                                           "catalog record " + std::string(c.key()) +
+                                               " fails its checksum or does not decode"));
+  }
+  if (c.error()) return make_unexpected(*c.error());
+  return out;
+}
+
 result<std::optional<int64_t>> reference_tables::stock(std::string_view sku,
                                                        std::string_view variant_id) const {
   auto level = read<v1::StockLevel>(stock_, stock_key(sku, variant_id));

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "persistence/lmdb/env.hpp"
 #include "souk/v1/reference.pb.h"
@@ -27,6 +28,8 @@ class reference_tables {
                                                         bool read_only = false);
 
   result<std::optional<v1::Product>> product(std::string_view sku) const;
+  /// The whole catalog, in sku order.
+  result<std::vector<v1::Product>> products() const;
   /// Units available; nothing if the item is not stock-tracked.
   result<std::optional<int64_t>> stock(std::string_view sku, std::string_view variant_id) const;
   result<std::optional<v1::DiscountRule>> discount(std::string_view code) const;

@@ -1,0 +1,158 @@
+// Agents against a real node: the seed's conversation through the rule brain, chat and
+// email on one session at once, and payments that fail, roll back and never charge twice.
+#include <boost/test/unit_test.hpp>
+
+#include <fstream>
+#include <thread>
+
+#include "agents/conversation_agent.hpp"
+#include "agents/payment.hpp"
+#include "agents/stored_catalog.hpp"
+#include "caf_fixture.hpp"
+#include "runtime/node.hpp"
+#include "runtime/node_client.hpp"
+#include "store_fixture.hpp"
+
+using namespace souk;
+
+namespace {
+
+struct shop_fixture : testing::caf_system {
+  testing::temp_dir dir;
+  std::unique_ptr<runtime::node> node;
+  std::unique_ptr<runtime::node_client> client;
+  std::shared_ptr<agents::stored_catalog> catalog;
+  std::unique_ptr<agents::rule_brain> brain;
+  std::unique_ptr<agents::conversation_agent> chat, email;
+  agents::simulated_payment_provider provider{{}};
+  std::unique_ptr<agents::payment_agent> payments;
+
+  shop_fixture() {
+    runtime::node_options options;
+    options.data_dir = dir.str();
+    node = std::move(runtime::node::open(system, options).value());
+    std::ifstream in(SOUK_SAMPLE_CATALOG);
+    BOOST_REQUIRE(node->reference().load_jsonl(in));
+    client = std::make_unique<runtime::node_client>(system, *node);
+    auto tables = std::shared_ptr<const persistence::reference_tables>(
+        std::shared_ptr<persistence::reference_tables>{}, &node->reference());
+    catalog = agents::stored_catalog::open(tables).value();
+    brain = std::make_unique<agents::rule_brain>(catalog);
+    chat = std::make_unique<agents::conversation_agent>("chat-agent", "chat", *brain, *client);
+    email = std::make_unique<agents::conversation_agent>("email-agent", "email", *brain, *client);
+    payments = std::make_unique<agents::payment_agent>("payment-agent", provider, *client);
+  }
+  ~shop_fixture() { node->shutdown(); }
+
+  std::string say(agents::conversation_agent& agent, const std::string& session,
+                  const std::string& text) {
+    auto turn = agent.hear(session, text);
+    if (!turn) BOOST_FAIL("turn failed: " << turn.error().message());
+    return turn->reply;
+  }
+  v1::SessionState state(const std::string& session) { return client->state(session).state(); }
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(runtime_agents)
+
+BOOST_AUTO_TEST_CASE(the_seed_conversation_through_the_rule_brain) {
+  shop_fixture f;
+  BOOST_REQUIRE(f.chat->start("s1", "cust-1").has_accepted());
+  BOOST_TEST(f.say(*f.chat, "s1", "show me the trail jacket").find("Trail Jacket") !=
+             std::string::npos);
+  BOOST_TEST(f.say(*f.chat, "s1", "do you have it in blue?").find("blue") != std::string::npos);
+  f.say(*f.chat, "s1", "add two");
+  f.say(*f.chat, "s1", "apply MARCH10");
+  auto s = f.state("s1");
+  BOOST_REQUIRE(s.cart().lines_size() == 1);
+  BOOST_TEST(s.cart().lines(0).sku() == "SKU-123");
+  BOOST_TEST(s.cart().lines(0).variant_id() == "blue-m");
+  BOOST_TEST(s.cart().lines(0).quantity() == 2);
+  BOOST_TEST(s.cart().discounts(0).code() == "MARCH10");
+  BOOST_TEST(s.customer().preferences().at("color") == "blue");
+  // Every turn left its decision and both sides of the conversation.
+  BOOST_TEST(s.decisions_size() == 4);
+  BOOST_TEST(s.decisions(1).kind() == "select_variant");
+  BOOST_TEST(s.decisions(1).outcome() == "done");
+  BOOST_TEST(s.conversation().transcript_size() == 8);
+  // A broken rule becomes the answer, and the decision says so.
+  auto reply = f.say(*f.chat, "s1", "check out");
+  BOOST_TEST(reply.find("no shipping address") != std::string::npos, reply);
+  BOOST_TEST(f.state("s1").decisions(4).outcome() == "refused: ERROR_CODE_MISSING_ADDRESS");
+}
+
+BOOST_AUTO_TEST_CASE(chat_and_email_change_one_cart_at_once) {
+  shop_fixture f;
+  BOOST_REQUIRE(f.chat->start("s1", "cust-2").has_accepted());
+  f.say(*f.chat, "s1", "show me the gift card 25");
+  std::thread by_email([&] {
+    for (int i = 0; i < 10; ++i) f.say(*f.email, "s1", "add one");
+  });
+  for (int i = 0; i < 10; ++i) f.say(*f.chat, "s1", "add one");
+  by_email.join();
+  auto s = f.state("s1");
+  BOOST_REQUIRE(s.cart().lines_size() == 1);
+  BOOST_TEST(s.cart().lines(0).quantity() == 20);  // duplicate adds sum
+  int by_chat = 0, by_mail = 0;
+  for (const auto& turn : s.conversation().transcript()) {
+    by_chat += turn.channel() == "chat";
+    by_mail += turn.channel() == "email";
+  }
+  BOOST_TEST(by_chat > 0);
+  BOOST_TEST(by_mail > 0);
+}
+
+BOOST_AUTO_TEST_CASE(a_declined_payment_rolls_back_and_a_retry_charges_once) {
+  shop_fixture f;
+  BOOST_REQUIRE(f.chat->start("s1", "cust-3").has_accepted());
+  f.say(*f.chat, "s1", "show me the trail jacket");
+  f.say(*f.chat, "s1", "in red");
+  f.say(*f.chat, "s1", "add one");
+  f.say(*f.chat, "s1", "ship to 1 Main St, Springfield, US");
+  f.say(*f.chat, "s1", "check out");
+  const auto attempt = f.state("s1").payments(0);
+  f.provider.decline(attempt.idempotency_key());
+  auto first = f.payments->settle("s1", "chat");
+  BOOST_REQUIRE(first);
+  BOOST_TEST(first->had_pending);
+  BOOST_TEST(!first->authorized);
+  auto s = f.state("s1");
+  BOOST_TEST(s.phase() == v1::CHECKOUT_PHASE_SHOPPING);  // rolled back, cart kept
+  BOOST_TEST(s.cart().lines(0).quantity() == 1);
+  BOOST_TEST(s.conversation().transcript().rbegin()->text().find("did not go through") !=
+             std::string::npos);
+
+  f.say(*f.chat, "s1", "check out");
+  auto second = f.payments->settle("s1", "chat");
+  BOOST_REQUIRE(second);
+  BOOST_TEST(second->authorized);
+  BOOST_TEST(f.state("s1").phase() == v1::CHECKOUT_PHASE_COMPLETED);
+  // Settling again (as after a crash) finds nothing pending and charges nothing.
+  auto again = f.payments->settle("s1", "chat");
+  BOOST_TEST(!again->had_pending);
+  BOOST_TEST(f.provider.charges() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(the_provider_answers_a_repeated_key_the_same) {
+  agents::simulated_payment_provider provider({{}, 0.5, 42});
+  v1::Money amount;
+  amount.set_minor_units(1000);
+  amount.set_currency("USD");
+  int authorized = 0;
+  for (int i = 0; i < 50; ++i) {
+    auto key = "sess:" + std::to_string(i);
+    auto once = provider.authorize(key, amount);
+    auto twice = provider.authorize(key, amount);
+    BOOST_REQUIRE(once && twice);
+    BOOST_TEST(once->authorized == twice->authorized);
+    BOOST_TEST(once->provider_reference == twice->provider_reference);
+    authorized += once->authorized;
+  }
+  BOOST_TEST(provider.charges() == std::size_t(authorized));
+  BOOST_TEST(authorized > 10);  // the failure rate is 0.5, not 0 or 1
+  BOOST_TEST(authorized < 40);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
