@@ -139,7 +139,7 @@ std::size_t node::live_sessions() const {
 }
 
 void node::shutdown() {
-  if (stopped_.exchange(true)) return;
+  if (!journal_ || stopped_.exchange(true)) return;  // a failed open has no journal
   std::vector<session::session_actor> live;
   {
     std::lock_guard<std::mutex> lock(directory_->mutex);

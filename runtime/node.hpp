@@ -11,6 +11,7 @@
 
 #include <caf/fwd.hpp>
 
+#include "agents/inventory_sync.hpp"
 #include "persistence/journal.hpp"
 #include "runtime/topic_bus.hpp"
 #include "persistence/reference_tables.hpp"
@@ -47,10 +48,10 @@ class single_node_placement final : public placement {
 /// forgotten when it stops (passivation after idle or under the live-session cap,
 /// or a failure), so that the next use activates a fresh one from disk.
 /// Threading: session() may be called from any thread.
-class node {
+class node final : public agents::stock_publisher {
  public:
   static result<std::unique_ptr<node>> open(caf::actor_system& system, node_options options);
-  ~node();  // shutdown()
+  ~node() override;  // shutdown()
 
   /// The live actor of a session, activating it if needed.
   session::session_actor session(const std::string& session_id);
@@ -64,7 +65,8 @@ class node {
   /// sessions that hold the item (ReconcileStock / RevalidateDiscounts as `agent_id`).
   /// Passivated sessions catch up when they are activated. Returns how many sessions
   /// were told.
-  result<std::size_t> publish_stock(const v1::StockLevel& level, const std::string& agent_id);
+  result<std::size_t> publish_stock(const v1::StockLevel& level,
+                                    const std::string& agent_id) override;
   result<std::size_t> publish_discount(const v1::DiscountRule& rule, const std::string& agent_id);
 
   topic_bus& bus() { return *bus_; }

@@ -204,7 +204,7 @@ session::result<turn_plan> rule_brain::plan(const v1::SessionState& state,
   for (const auto& p : shop_->products()) {
     std::size_t score = 0;
     for (const auto& w : words(p.name()))
-      if (w.size() > 2 && has(ws, w)) ++score;
+      if ((w.size() > 2 || std::isdigit(static_cast<unsigned char>(w[0]))) && has(ws, w)) ++score;
     // Ties go to the name with fewer words: "trail jacket" is the Trail Jacket before
     // the Men's Trail Jacket.
     bool better = score > best_score ||

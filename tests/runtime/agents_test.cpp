@@ -3,9 +3,11 @@
 #include <boost/test/unit_test.hpp>
 
 #include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "agents/conversation_agent.hpp"
+#include "agents/inventory_sync.hpp"
 #include "agents/payment.hpp"
 #include "agents/stored_catalog.hpp"
 #include "caf_fixture.hpp"
@@ -133,6 +135,27 @@ BOOST_AUTO_TEST_CASE(a_declined_payment_rolls_back_and_a_retry_charges_once) {
   auto again = f.payments->settle("s1", "chat");
   BOOST_TEST(!again->had_pending);
   BOOST_TEST(f.provider.charges() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(the_inventory_feed_clamps_carts_while_customers_shop) {
+  shop_fixture f;
+  BOOST_REQUIRE(f.chat->start("s1", "cust-4").has_accepted());
+  f.say(*f.chat, "s1", "show me the trail jacket");
+  f.say(*f.chat, "s1", "in blue");
+  f.say(*f.chat, "s1", "add three");
+  agents::inventory_sync_agent inventory("inventory-sync", *f.node);
+  std::istringstream feed(R"({"sku": "SKU-123", "variantId": "blue-m", "available": "1"}
+{"sku": "SKU-123", "variantId": "red-m", "available": "9"}
+{"sku": "SKU-123", "available": "-3"}
+{"sku": "SKU-123", "variantId": "red-m", "available": "0"}
+)");
+  auto report = inventory.sync(feed);
+  BOOST_REQUIRE(!report);
+  BOOST_TEST(report.error().message().rfind("stock feed line 3: ", 0) == 0, report.error().message());
+  BOOST_TEST(**f.node->reference().stock("SKU-123", "red-m") == 9);  // line 4 not reached
+  for (int wait = 0; wait < 400 && f.state("s1").cart().lines(0).quantity() != 1; ++wait)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  BOOST_TEST(f.state("s1").cart().lines(0).quantity() == 1);
 }
 
 BOOST_AUTO_TEST_CASE(the_provider_answers_a_repeated_key_the_same) {
