@@ -61,6 +61,7 @@ session::session_actor node::session(const std::string& session_id) {
     opts.journal = journal_.get();
     opts.ctx = context_.get();
     opts.snapshot_every = options_.snapshot_every;
+    opts.node_id = options_.node_id;
     opts.idle_timeout = options_.idle_timeout;
     opts.on_state = [bus = bus_, session_id](const v1::SessionState& state) {
       bus->track(session_id, state);

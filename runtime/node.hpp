@@ -70,6 +70,9 @@ class node final : public agents::stock_publisher {
   result<std::size_t> publish_discount(const v1::DiscountRule& rule, const std::string& agent_id);
 
   topic_bus& bus() { return *bus_; }
+  /// The context sessions decide in (reference data, clock, ids); agents validating a
+  /// handoff check against the same.
+  const session::context& context() const { return *context_; }
   persistence::journal& journal() { return *journal_; }
   persistence::reference_tables& reference() { return *reference_; }
   const node_options& options() const { return options_; }

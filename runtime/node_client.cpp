@@ -53,4 +53,17 @@ v1::StateReply node_client::state(const std::string& session_id) {
   return out;
 }
 
+v1::TransferReply node_client::export_transfer(const std::string& session_id,
+                                              const std::string& to_agent,
+                                              const std::string& reason) {
+  v1::TransferReply out;
+  caf::scoped_actor self{system_};
+  self->request(node_.session(session_id), timeout_, session::export_atom::value, to_agent, reason)
+      .receive([&](v1::TransferReply& reply) { out = std::move(reply); },
+               [&](caf::error& error) {
+                 *out.mutable_error() = unreachable(session_id, system_.render(error));
+               });
+  return out;
+}
+
 }  // namespace souk::runtime

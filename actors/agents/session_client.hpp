@@ -3,6 +3,7 @@
 #include <string>
 
 #include "souk/v1/commands.pb.h"
+#include "souk/v1/transfer.pb.h"
 
 namespace souk::agents {
 
@@ -15,6 +16,10 @@ class session_client {
   /// Runs a command; the reply says what became durable or why nothing did.
   virtual v1::Reply run(const v1::Command& command) = 0;
   virtual v1::StateReply state(const std::string& session_id) = 0;
+  /// The session's state packed for `to_agent` (StateTransfer), or why not.
+  virtual v1::TransferReply export_transfer(const std::string& session_id,
+                                            const std::string& to_agent,
+                                            const std::string& reason) = 0;
 };
 
 }  // namespace souk::agents

@@ -31,6 +31,8 @@ class context {
                                            std::string_view variant_id) const = 0;
   /// The discount rule for a code, or nothing if no such code exists.
   virtual std::optional<v1::DiscountRule> find_discount(std::string_view code) const = 0;
+  /// The customer's record, or nothing if the shop has none.
+  virtual std::optional<v1::CustomerRecord> find_customer(std::string_view customer_id) const = 0;
 };
 
 }  // namespace souk::session

@@ -66,3 +66,19 @@ std::optional<v1::DiscountRule> in_memory_context::find_discount(
 }
 
 }  // namespace souk::session
+
+namespace souk::session {
+
+void in_memory_context::add_customer(v1::CustomerRecord customer) {
+  auto id = customer.customer_id();
+  customers_[id] = std::move(customer);
+}
+
+std::optional<v1::CustomerRecord> in_memory_context::find_customer(
+    std::string_view customer_id) const {
+  auto it = customers_.find(customer_id);
+  if (it == customers_.end()) return std::nullopt;
+  return it->second;
+}
+
+}  // namespace souk::session

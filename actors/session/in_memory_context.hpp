@@ -21,6 +21,7 @@ class in_memory_context final : public context {
   void add_product(v1::Product product);
   void set_stock(const std::string& sku, const std::string& variant_id, int64_t available);
   void add_discount(v1::DiscountRule rule);
+  void add_customer(v1::CustomerRecord customer);
   void set_now(google::protobuf::Timestamp now) { now_ = std::move(now); }
   void advance_seconds(int64_t seconds);
 
@@ -30,6 +31,7 @@ class in_memory_context final : public context {
   std::optional<int64_t> available(std::string_view sku,
                                    std::string_view variant_id) const override;
   std::optional<v1::DiscountRule> find_discount(std::string_view code) const override;
+  std::optional<v1::CustomerRecord> find_customer(std::string_view customer_id) const override;
 
  private:
   google::protobuf::Timestamp now_;
@@ -37,6 +39,7 @@ class in_memory_context final : public context {
   std::map<std::string, v1::Product, std::less<>> products_;
   std::map<std::pair<std::string, std::string>, int64_t, std::less<>> stock_;
   std::map<std::string, v1::DiscountRule, std::less<>> discounts_;
+  std::map<std::string, v1::CustomerRecord, std::less<>> customers_;
 };
 
 }  // namespace souk::session

@@ -16,6 +16,7 @@
 #include "session/apply.hpp"
 #include "session/decide.hpp"
 #include "session/errors.hpp"
+#include "session/transfer.hpp"
 
 namespace souk::session {
 namespace {
@@ -271,6 +272,32 @@ session_actor::behavior_type session_behavior(self_ptr self, session_options opt
         enqueue(self, {pending::passivate, {}, promise});
         return promise;
       },
+      [self](export_atom, const std::string& to_agent,
+             const std::string& reason) -> v1::TransferReply {
+        auto& st = self->state;
+        v1::TransferReply reply;
+        if (st.broken) {
+          *reply.mutable_error() = *st.broken;
+        } else if (st.state.version() == 0) {
+          *reply.mutable_error() = make_error(v1::ERROR_CODE_SESSION_NOT_STARTED,
+                                              "session " + st.opts.session_id + " has not started");
+        } else {
+          transfer_request request;
+          request.transfer_id = st.opts.ctx->new_event_id();
+          request.to_agent_id = to_agent;
+          request.reason = reason;
+          request.from_node = st.opts.node_id;
+          request.agent.set_agent_id(st.state.owner_agent_id());
+          if (!st.state.decisions().empty()) {
+            const auto& last = *st.state.decisions().rbegin();
+            *request.agent.mutable_fallbacks_tried() = last.fallbacks_tried();
+            request.agent.set_confidence(last.confidence());
+            request.agent.set_notes(last.kind() + ": " + last.reason());
+          }
+          *reply.mutable_transfer() = export_transfer(st.state, request, st.opts.ctx->now());
+        }
+        return reply;
+      },
       [self](durable_atom, uint64_t version) {
         auto& st = self->state;
         if (!st.current) return;
@@ -332,6 +359,7 @@ void add_session_message_types(caf::actor_system_config& config) {
   config.add_message_type<v1::StateReply>("souk.v1.StateReply");
   config.add_message_type<v1::Event>("souk.v1.Event");
   config.add_message_type<v1::Error>("souk.v1.Error");
+  config.add_message_type<v1::TransferReply>("souk.v1.TransferReply");
 }
 
 }  // namespace souk::session

@@ -22,6 +22,7 @@
 #include "souk/v1/commands.pb.h"
 #include "souk/v1/events.pb.h"
 #include "souk/v1/state.pb.h"
+#include "souk/v1/transfer.pb.h"
 
 namespace souk::session {
 
@@ -37,6 +38,7 @@ using event_atom = caf::atom_constant<caf::atom("event")>;
 using durable_atom = caf::atom_constant<caf::atom("durable")>;
 using failed_atom = caf::atom_constant<caf::atom("failed")>;
 using idle_atom = caf::atom_constant<caf::atom("idle")>;
+using export_atom = caf::atom_constant<caf::atom("export")>;
 
 /// What a session actor understands.
 /// - run: decide + persist + apply a command; the reply comes once its events are
@@ -46,6 +48,7 @@ using idle_atom = caf::atom_constant<caf::atom("idle")>;
 ///   it is durable, in seq order.
 /// - checkpt: write a snapshot now (replies with its version, once durable).
 /// - passivate: final snapshot, then stop (replies with the version).
+/// - export (to agent, reason): a StateTransfer of the durable state for a handoff.
 /// Observers and queries never wait behind a command; commands wait their turn.
 using session_actor = caf::typed_actor<
     caf::replies_to<run_atom, v1::Command>::with<v1::Reply>,
@@ -56,6 +59,7 @@ using session_actor = caf::typed_actor<
     caf::replies_to<unsub_atom, caf::actor>::with<bool>,
     caf::replies_to<checkpt_atom>::with<v1::Reply>,
     caf::replies_to<passivate_atom>::with<v1::Reply>,
+    caf::replies_to<export_atom, std::string, std::string>::with<v1::TransferReply>,
     caf::reacts_to<durable_atom, uint64_t>,
     caf::reacts_to<failed_atom, v1::Error>,
     caf::reacts_to<idle_atom>>;
@@ -64,6 +68,7 @@ struct session_options {
   std::string session_id;
   persistence::journal* journal = nullptr;  // outlives the actor
   context* ctx = nullptr;                   // outlives the actor; thread-safe
+  std::string node_id = "node-1";           // stamped on exported transfers
   uint64_t snapshot_every = 100;            // events between snapshots
   std::chrono::milliseconds idle_timeout{std::chrono::hours(1)};  // then passivate
   /// Called on the actor's thread after activation and after every durable change, with

@@ -44,4 +44,9 @@ std::optional<v1::DiscountRule> stored_context::find_discount(std::string_view c
   return or_count(tables_->discount(code));
 }
 
+std::optional<v1::CustomerRecord> stored_context::find_customer(
+    std::string_view customer_id) const {
+  return or_count(tables_->customer(customer_id));
+}
+
 }  // namespace souk::session

@@ -23,6 +23,7 @@ class stored_context final : public context {
   std::optional<int64_t> available(std::string_view sku,
                                    std::string_view variant_id) const override;
   std::optional<v1::DiscountRule> find_discount(std::string_view code) const override;
+  std::optional<v1::CustomerRecord> find_customer(std::string_view customer_id) const override;
 
   uint64_t read_failures() const { return read_failures_; }
 

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "agents/conversation_agent.hpp"
+#include "agents/handoff.hpp"
 #include "agents/inventory_sync.hpp"
 #include "agents/payment.hpp"
 #include "agents/stored_catalog.hpp"
@@ -156,6 +157,47 @@ BOOST_AUTO_TEST_CASE(the_inventory_feed_clamps_carts_while_customers_shop) {
   for (int wait = 0; wait < 400 && f.state("s1").cart().lines(0).quantity() != 1; ++wait)
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   BOOST_TEST(f.state("s1").cart().lines(0).quantity() == 1);
+}
+
+BOOST_AUTO_TEST_CASE(a_handoff_to_the_sizing_specialist_is_validated_then_taken) {
+  shop_fixture f;
+  BOOST_REQUIRE(f.chat->start("s1", "cust-5").has_accepted());
+  f.say(*f.chat, "s1", "show me the trail jacket");
+  f.say(*f.chat, "s1", "in blue");
+  f.say(*f.chat, "s1", "add one");
+  agents::sizing_specialist sizing("sizing-agent", "chat", f.node->context(), *f.client);
+
+  auto exported = f.client->export_transfer("s1", "sizing-agent", "asked about fit");
+  BOOST_REQUIRE(exported.has_transfer());
+  auto tampered = exported.transfer();
+  tampered.mutable_payload()->mutable_state()->mutable_cart()->mutable_lines(0)->set_quantity(9);
+  auto version = f.state("s1").version();
+  auto refused = sizing.take_over(tampered);
+  BOOST_TEST(!refused.accepted);
+  BOOST_TEST(refused.message.find("altered") != std::string::npos, refused.message);
+  BOOST_TEST(f.state("s1").version() == version);  // a refused handoff changes nothing
+
+  auto taken = sizing.take_over(exported.transfer());
+  BOOST_TEST(taken.accepted, taken.message);
+  auto s = f.state("s1");
+  BOOST_TEST(s.owner_agent_id() == "sizing-agent");
+  auto events = *f.node->journal().events("s1");
+  bool recorded = false;
+  for (const auto& e : events)
+    recorded |= e.has_session_handed_off() &&
+                e.session_handed_off().transfer_checksum() == exported.transfer().checksum();
+  BOOST_TEST(recorded);
+  auto advice = sizing.advise("s1");
+  BOOST_REQUIRE(advice);
+  BOOST_TEST(advice->find("size M") != std::string::npos, *advice);
+  BOOST_TEST(f.state("s1").decisions().rbegin()->kind() == "sizing");
+
+  // A transfer made stale by a later change is refused too.
+  auto stale = f.client->export_transfer("s1", "email-agent", "customer left chat");
+  f.say(*f.chat, "s1", "add one");
+  auto late = agents::accept_handoff(stale.transfer(), "email-agent", "email",
+                                     f.node->context(), *f.client);
+  BOOST_TEST(!late.accepted);
 }
 
 BOOST_AUTO_TEST_CASE(the_provider_answers_a_repeated_key_the_same) {

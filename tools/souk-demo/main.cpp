@@ -18,6 +18,7 @@
 #include <caf/actor_system_config.hpp>
 
 #include "agents/conversation_agent.hpp"
+#include "agents/handoff.hpp"
 #include "agents/inventory_sync.hpp"
 #include "agents/payment.hpp"
 #include "agents/stored_catalog.hpp"
@@ -121,6 +122,21 @@ struct shop {
     }
     log.say(agent.agent_id(), turn->reply + "   [" + turn->decision.kind() + ", " +
                                   turn->decision.outcome() + "]");
+  }
+  // The agent holding the session exports it; `accept` takes it or says why not.
+  template <class Accept>
+  bool hand_over(const std::string& session, const std::string& to, const std::string& reason,
+                 Accept&& accept) {
+    auto exported = client->export_transfer(session, to, reason);
+    if (exported.has_error()) {
+      log.say("handoff", "FAILED: " + exported.error().message());
+      return false;
+    }
+    auto result = accept(exported.transfer());
+    log.say(to, result.message + (result.accepted ? "   [handoff accepted, " +
+                                                        exported.transfer().checksum().substr(0, 19) + "...]"
+                                                  : "   [handoff rejected]"));
+    return result.accepted;
   }
   void pay(const std::string& customer, const std::string& session, const std::string& channel) {
     auto settled = payments->settle(session, channel);
@@ -239,7 +255,24 @@ int main(int argc, char** argv) {
       resumed += google::protobuf::util::MessageDifferencer::Equals(state, day->state(s));
     log.say("node", "reopened: " + std::to_string(resumed) + " of 3 sessions resumed exactly");
 
-    log.section("hours later, Cara continues by email");
+    log.section("Cara asks about sizing: a handoff to the specialist");
+    agents::sizing_specialist sizing("sizing-agent", "chat", day->node->context(), *day->client);
+    log.say("Cara (chat)", "what size should I take?");
+    {
+      auto tampered = day->client->export_transfer("cara", "sizing-agent", "sizing question");
+      tampered.mutable_transfer()->mutable_payload()->mutable_state()->mutable_customer()
+          ->set_loyalty_tier("platinum");
+      log.say("sizing-agent", "(a transfer altered in transit) " +
+                                  sizing.take_over(tampered.transfer()).message);
+    }
+    day->hand_over("cara", "sizing-agent", "sizing question",
+                   [&](const v1::StateTransfer& t) { return sizing.take_over(t); });
+    if (auto advice = sizing.advise("cara")) log.say("sizing-agent", *advice);
+
+    log.section("hours later, Cara writes an email: handoff to the email agent");
+    day->hand_over("cara", "email-agent", "customer moved to email", [&](const v1::StateTransfer& t) {
+      return agents::accept_handoff(t, "email-agent", "email", day->node->context(), *day->client);
+    });
     day->say(*day->email, "Cara", "cara", "add one");
     day->say(*day->email, "Cara", "cara", "ship to 9 Elm Rd, Portland, OR, US");
     day->say(*day->email, "Cara", "cara", "check out");

@@ -77,6 +77,10 @@ struct session_fixture {
       rule.set_active(active);
       ctx.add_discount(rule);
     };
+    v1::CustomerRecord customer;
+    customer.set_customer_id("cust-42");
+    customer.set_loyalty_tier("gold");
+    ctx.add_customer(customer);
     code("CODE-MARCH10", 1000, 0, 30 * 86400, true);
     code("FIVEOFF", 0, 500, 30 * 86400, true);
     code("OLD5", 500, 0, -60, true);
