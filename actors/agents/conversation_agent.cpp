@@ -8,9 +8,9 @@
 namespace souk::agents {
 
 conversation_agent::conversation_agent(std::string agent_id, std::string channel, brain& mind,
-                                       session_client& sessions)
+                                       session_client& sessions, customer_service* crm)
     : agent_id_(std::move(agent_id)), channel_(std::move(channel)), mind_(mind),
-      sessions_(sessions) {}
+      sessions_(sessions), crm_(crm) {}
 
 v1::Command conversation_agent::command(const std::string& session_id) {
   thread_local std::mt19937_64 random{std::random_device{}()};
@@ -44,6 +44,28 @@ session::result<conversation_agent::turn> conversation_agent::hear(const std::st
   if (state.has_error()) return make_unexpected(state.error());
   auto plan = mind_.plan(state.state(), text);
   if (!plan) return make_unexpected(plan.error());
+  // "Do I get free shipping?": a fact about the customer, looked up, never guessed.
+  if (text.find("free shipping") != std::string::npos) {
+    plan->commands.clear();
+    plan->decision.set_kind("customer_fact");
+    plan->decision.clear_fallbacks_tried();
+    std::optional<std::string> prime;
+    if (crm_) {
+      auto fetched = customer_attribute(sessions_, *crm_, session_id, agent_id_, "prime_member",
+                                        std::chrono::minutes(30));
+      if (fetched) prime = *fetched;
+    }
+    if (!prime) {
+      plan->reply = "I cannot see your membership right now; shipping is shown at checkout.";
+      plan->decision.set_reason("prime_member unknown: no CRM answer");
+      plan->decision.set_confidence(0.3);
+    } else {
+      plan->reply = *prime == "true" ? "Yes: as a Prime member you ship free."
+                                     : "Shipping is charged at checkout; Prime members ship free.";
+      plan->decision.set_reason("prime_member = " + *prime + " (from the CRM, cached 30 min)");
+      plan->decision.set_confidence(0.95);
+    }
+  }
 
   turn out;
   out.reply = plan->reply;

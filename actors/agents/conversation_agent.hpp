@@ -4,6 +4,7 @@
 #include <string>
 
 #include "agents/brain.hpp"
+#include "agents/customer_service.hpp"
 #include "agents/session_client.hpp"
 
 namespace souk::agents {
@@ -15,8 +16,10 @@ namespace souk::agents {
 /// Threading: hear() may be called from several threads.
 class conversation_agent {
  public:
+  /// `crm` (optional) answers questions about the customer, e.g. free shipping for
+  /// prime members; without one the agent says it cannot tell.
   conversation_agent(std::string agent_id, std::string channel, brain& mind,
-                     session_client& sessions);
+                     session_client& sessions, customer_service* crm = nullptr);
 
   struct turn {
     std::string reply;          // what the customer is told
@@ -38,6 +41,7 @@ class conversation_agent {
   std::string agent_id_, channel_;
   brain& mind_;
   session_client& sessions_;
+  customer_service* crm_;
   std::atomic<uint64_t> commands_{0};
 };
 

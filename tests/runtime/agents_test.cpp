@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "agents/conversation_agent.hpp"
+#include "agents/customer_service.hpp"
 #include "agents/handoff.hpp"
 #include "agents/inventory_sync.hpp"
 #include "agents/payment.hpp"
@@ -198,6 +199,30 @@ BOOST_AUTO_TEST_CASE(a_handoff_to_the_sizing_specialist_is_validated_then_taken)
   auto late = agents::accept_handoff(stale.transfer(), "email-agent", "email",
                                      f.node->context(), *f.client);
   BOOST_TEST(!late.accepted);
+}
+
+BOOST_AUTO_TEST_CASE(customer_facts_are_fetched_once_recorded_and_never_guessed) {
+  shop_fixture f;
+  auto tables = std::shared_ptr<const persistence::reference_tables>(
+      std::shared_ptr<persistence::reference_tables>{}, &f.node->reference());
+  agents::stored_customer_service crm(tables);
+  agents::conversation_agent chat("chat-agent", "chat", *f.brain, *f.client, &crm);
+  BOOST_REQUIRE(chat.start("prime", "cust-3").has_accepted());  // a Prime member
+  BOOST_TEST(f.say(chat, "prime", "do I get free shipping?").find("Prime member you ship free") !=
+             std::string::npos);
+  f.say(chat, "prime", "and free shipping on returns?");
+  BOOST_TEST(crm.fetches() == 1u);  // the second answer came from the session's cache
+  auto s = f.state("prime");
+  BOOST_TEST(s.customer().attributes().at("prime_member").value() == "true");
+  BOOST_TEST(s.customer().attributes().at("prime_member").source() == "crm");
+  int fetched = 0;
+  auto events = f.node->journal().events("prime").value();
+  for (const auto& e : events) fetched += e.has_attribute_fetched();
+  BOOST_TEST(fetched == 1);
+
+  BOOST_REQUIRE(chat.start("stranger", "cust-999").has_accepted());
+  BOOST_TEST(f.say(chat, "stranger", "free shipping?").find("cannot see") != std::string::npos);
+  BOOST_TEST(f.state("stranger").customer().attributes().empty());
 }
 
 BOOST_AUTO_TEST_CASE(the_provider_answers_a_repeated_key_the_same) {

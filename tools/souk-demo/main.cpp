@@ -18,6 +18,7 @@
 #include <caf/actor_system_config.hpp>
 
 #include "agents/conversation_agent.hpp"
+#include "agents/customer_service.hpp"
 #include "agents/handoff.hpp"
 #include "agents/inventory_sync.hpp"
 #include "agents/payment.hpp"
@@ -89,6 +90,7 @@ struct shop {
   std::unique_ptr<runtime::node> node;
   std::unique_ptr<runtime::node_client> client;
   std::unique_ptr<agents::rule_brain> brain;
+  std::unique_ptr<agents::stored_customer_service> crm;
   std::unique_ptr<agents::conversation_agent> chat, email;
   std::unique_ptr<agents::payment_agent> payments;
 
@@ -107,8 +109,11 @@ struct shop {
     auto catalog = agents::stored_catalog::open(tables);
     if (!catalog) throw std::runtime_error(catalog.error().message());
     brain = std::make_unique<agents::rule_brain>(*catalog);
-    chat = std::make_unique<agents::conversation_agent>("chat-agent", "chat", *brain, *client);
-    email = std::make_unique<agents::conversation_agent>("email-agent", "email", *brain, *client);
+    crm = std::make_unique<agents::stored_customer_service>(tables);
+    chat = std::make_unique<agents::conversation_agent>("chat-agent", "chat", *brain, *client,
+                                                        crm.get());
+    email = std::make_unique<agents::conversation_agent>("email-agent", "email", *brain, *client,
+                                                         crm.get());
     payments = std::make_unique<agents::payment_agent>("payment-agent", provider, *client);
   }
 
@@ -274,6 +279,7 @@ int main(int argc, char** argv) {
       return agents::accept_handoff(t, "email-agent", "email", day->node->context(), *day->client);
     });
     day->say(*day->email, "Cara", "cara", "add one");
+    day->say(*day->email, "Cara", "cara", "do I get free shipping?");
     day->say(*day->email, "Cara", "cara", "ship to 9 Elm Rd, Portland, OR, US");
     day->say(*day->email, "Cara", "cara", "check out");
     day->pay("Cara", "cara", "email");
