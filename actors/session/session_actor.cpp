@@ -39,8 +39,7 @@ struct session_state {
   std::deque<pending> waiting;
   // The request whose append or snapshot is in flight, and what it will make durable.
   std::optional<pending> current;
-  v1::SessionState next;
-  std::vector<v1::Event> events;
+  std::vector<v1::Event> events;  // the in-flight command's, applied once durable
   std::vector<caf::actor> observers;
   clock_type::time_point last_activity = clock_type::now();
 };
@@ -91,7 +90,6 @@ void start_snapshot(self_ptr self) {
   request.session_id = st.opts.session_id;
   request.expected_version = st.state.version();
   st.state.SerializeToString(&request.snapshot);
-  st.next = st.state;
   st.events.clear();
   submit(self, std::move(request));
 }
@@ -121,22 +119,22 @@ void process_next(self_ptr self) {
       answer(p.promise, accepted(st.state.version()));
       continue;
     }
-    // The next state is computed now (apply is pure), so that a snapshot due at this
-    // version goes to disk in the same commit as the events.
-    st.next = st.state;
     persistence::append_request request;
     request.session_id = st.opts.session_id;
     request.expected_version = st.state.version();
-    for (const auto& event : *events) {
-      if (auto error = apply_to(st.next, event)) {  // decide promised this cannot happen
-        answer(p.promise, refused(*error));
-        return self->quit(caf::sec::runtime_error);
-      }
-      request.events.push_back(persistence::encode(event));
-    }
+    for (const auto& event : *events) request.events.push_back(persistence::encode(event));
+    // A snapshot due at the new version goes to disk in the same commit as the events;
+    // the state after them is computed ahead for it (apply is pure), on a copy.
     const uint64_t every = std::max<uint64_t>(1, st.opts.snapshot_every);
-    if (st.next.version() / every != st.state.version() / every)
-      st.next.SerializeToString(&request.snapshot);
+    if ((st.state.version() + events->size()) / every != st.state.version() / every) {
+      auto next = st.state;
+      for (const auto& event : *events)
+        if (auto error = apply_to(next, event)) {  // decide promised this cannot happen
+          answer(p.promise, refused(*error));
+          return self->quit(caf::sec::runtime_error);
+        }
+      next.SerializeToString(&request.snapshot);
+    }
     st.events = std::move(*events);
     st.current = std::move(p);
     submit(self, std::move(request));
@@ -162,6 +160,23 @@ result<v1::SessionState> load(const session_options& opts, uint64_t until) {
           [&](const v1::Event& event) { return apply_to(state, event); }))
     return make_unexpected(*error);
   return state;
+}
+
+// Whether an event changes what the session holds (cart items, codes, customer): the
+// node's topic subscriptions follow those only.
+bool changes_holdings(const v1::Event& event) {
+  switch (event.body_case()) {
+    case v1::Event::kSessionStarted:
+    case v1::Event::kCartItemAdded:
+    case v1::Event::kCartItemRemoved:
+    case v1::Event::kCartLineAdjusted:
+    case v1::Event::kDiscountApplied:
+    case v1::Event::kDiscountRevoked:
+    case v1::Event::kRolledBackToCommitted:
+      return true;
+    default:
+      return false;
+  }
 }
 
 // Queues the commands that bring a re-activated cart up to date; they change nothing
@@ -303,12 +318,19 @@ session_actor::behavior_type session_behavior(self_ptr self, session_options opt
         if (!st.current) return;
         pending done = std::move(*st.current);
         st.current.reset();
-        st.state = std::move(st.next);
+        const uint64_t before = st.state.version();
+        bool holdings_changed = false;
+        for (const auto& event : st.events) {
+          if (auto error = apply_to(st.state, event)) {  // decide promised this cannot happen
+            answer(done.promise, refused(*error));
+            return self->quit(caf::sec::runtime_error);
+          }
+          holdings_changed = holdings_changed || changes_holdings(event);
+        }
         const uint64_t every = std::max<uint64_t>(1, st.opts.snapshot_every);
-        if (done.kind != pending::command ||
-            st.state.version() / every != (st.state.version() - st.events.size()) / every)
+        if (done.kind != pending::command || version / every != before / every)
           st.last_snapshot = version;
-        if (st.opts.on_state) st.opts.on_state(st.state);
+        if (holdings_changed && st.opts.on_state) st.opts.on_state(st.state);
         for (const auto& observer : st.observers)
           for (const auto& event : st.events) caf::anon_send(observer, event_atom::value, event);
         answer(done.promise, accepted(version, std::move(st.events)));

@@ -71,8 +71,9 @@ struct session_options {
   std::string node_id = "node-1";           // stamped on exported transfers
   uint64_t snapshot_every = 100;            // events between snapshots
   std::chrono::milliseconds idle_timeout{std::chrono::hours(1)};  // then passivate
-  /// Called on the actor's thread after activation and after every durable change, with
-  /// the state then (the node keeps its topic subscriptions with it). Must not block.
+  /// Called on the actor's thread after activation and after every durable change to
+  /// what the session holds (cart items, codes, customer), with the state then (the
+  /// node keeps its topic subscriptions with it). Must not block.
   std::function<void(const v1::SessionState&)> on_state;
   /// On activation, re-check the cart against today's stock and discount rules
   /// (ReconcileStock / RevalidateDiscounts as agent "souk-runtime"): the session may

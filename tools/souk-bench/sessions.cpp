@@ -1,0 +1,283 @@
+// souk-bench sessions: durable mutations end to end through session actors, activation
+// of passivated sessions, and memory per live session; SQLite-JSON in the same run.
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <atomic>
+#include <cstdio>
+#include <fstream>
+#include <future>
+#include <mutex>
+#include <stdexcept>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/scoped_actor.hpp>
+
+#include "bench.hpp"
+#include "persistence/journal.hpp"
+#include "runtime/node.hpp"
+#include "session/apply.hpp"
+
+namespace souk::bench {
+namespace {
+
+struct config : caf::actor_system_config {
+  config() {
+    session::add_session_message_types(*this);
+    set("scheduler.max-threads", 2);
+    if (const char* policy = std::getenv("SOUK_SCHEDULER"))
+      set("scheduler.policy", caf::atom_from_string(policy));
+  }
+};
+
+std::size_t resident_bytes() {
+  std::ifstream statm("/proc/self/statm");
+  std::size_t pages = 0, resident = 0;
+  statm >> pages >> resident;
+  return resident * static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+}
+
+// A node on its own directory with the one product the mutations add.
+std::unique_ptr<runtime::node> open_node(caf::actor_system& system, const fs::path& dir) {
+  runtime::node_options options;
+  options.data_dir = dir.string();
+  options.max_live_sessions = 1000000;
+  auto node = runtime::node::open(system, options);
+  if (!node) throw std::runtime_error(node.error().message());
+  v1::ReferenceRecord card;
+  auto& p = *card.mutable_product();
+  p.set_sku("GIFT-25");
+  p.set_name("Gift Card $25");
+  p.mutable_price()->set_minor_units(2500);
+  p.mutable_price()->set_currency("USD");
+  if (auto error = (*node)->reference().put(card)) throw std::runtime_error(error->message());
+  return std::move(*node);
+}
+
+// Keeps `in_flight` commands going, one per session at a time, from an event-based
+// actor (as agents would), until `stop`; `next(s, n)` makes session s's n-th command.
+// Returns each reply's latency in microseconds.
+struct load_result {
+  std::vector<double> latencies;
+  std::size_t accepted = 0, refused = 0;
+  double seconds = 0;
+};
+
+template <class Next>
+load_result drive(caf::actor_system& system, runtime::node& node, std::size_t first,
+                  std::size_t sessions, double seconds, Next next,
+                  std::size_t stop_after = SIZE_MAX) {
+  using next_atom = caf::atom_constant<caf::atom("next")>;
+  struct shared {
+    std::mutex mutex;
+    load_result result;
+    std::vector<session::session_actor> actors;
+    std::vector<uint64_t> sent;
+    std::atomic<bool> stop{false};
+    std::atomic<std::size_t> in_flight{0}, started{0};
+    std::promise<void> finished;
+  };
+  auto sh = std::make_shared<shared>();
+  for (std::size_t s = 0; s < sessions; ++s)
+    sh->actors.push_back(node.session(session_name(first + s)));
+  sh->sent.assign(sessions, 0);
+  sh->in_flight = sessions;
+  auto start = clock_type::now();
+  system.spawn([sh, next, stop_after, first](caf::event_based_actor* self) {
+    // Sends session s's next command; its reply comes back to this actor as next_atom.
+    auto send = [self, sh, next, stop_after, first](std::size_t s) {
+      if (sh->stop || sh->started >= stop_after) {
+        if (--sh->in_flight == 0) sh->finished.set_value();
+        return;
+      }
+      ++sh->started;
+      auto command = next(first + s, sh->sent[s]++);
+      auto t = clock_type::now();
+      self->request(sh->actors[s], caf::infinite, session::run_atom::value, command)
+          .then(
+              [self, sh, s, t](v1::Reply& reply) {
+                {
+                  std::lock_guard<std::mutex> lock(sh->mutex);
+                  sh->result.latencies.push_back(us_since(t));
+                  (reply.has_accepted() ? sh->result.accepted : sh->result.refused)++;
+                }
+                self->send(self, next_atom::value, uint64_t{s});
+              },
+              [sh](caf::error&) {
+                if (--sh->in_flight == 0) sh->finished.set_value();
+              });
+    };
+    for (std::size_t s = 0; s < sh->actors.size(); ++s) send(s);
+    return caf::behavior{[send](next_atom, uint64_t s) { send(static_cast<std::size_t>(s)); }};
+  });
+  auto finished = sh->finished.get_future();
+  if (finished.wait_for(std::chrono::duration<double>(seconds)) != std::future_status::ready)
+    sh->stop = true;
+  finished.wait();
+  sh->result.seconds = us_since(start) / 1e6;
+  return std::move(sh->result);
+}
+
+v1::Command command_for(std::size_t s, uint64_t n) {
+  v1::Command c;
+  c.set_command_id("c-" + std::to_string(n));
+  c.set_session_id(session_name(s));
+  c.set_agent_id(n % 2 ? "chat-agent" : "email-agent");
+  if (n == 0) {
+    c.mutable_start_session()->set_customer_id("cust-" + std::to_string(s));
+    c.mutable_start_session()->set_channel("chat");
+  } else if (n % 2) {
+    c.mutable_add_to_cart()->set_sku("GIFT-25");
+    c.mutable_add_to_cart()->set_quantity(1);
+  } else {
+    c.mutable_record_customer_message()->set_channel("chat");
+    c.mutable_record_customer_message()->set_text("is it a good gift for my sister? " +
+                                                  std::string(100 + n % 100, 'x'));
+  }
+  return c;
+}
+
+row bench_mutations(const fs::path& dir, double seconds, std::size_t sessions) {
+  config cfg;
+  caf::actor_system system{cfg};
+  auto node = open_node(system, dir / ("mutations-" + std::to_string(sessions)));
+  // Start every session (not timed), then mutate.
+  drive(system, *node, 0, sessions, 600,
+        [](std::size_t s, uint64_t) { return command_for(s, 0); }, sessions);
+  auto r = drive(system, *node, 0, sessions, seconds,
+                 [](std::size_t s, uint64_t n) { return command_for(s, n + 1); });
+  node->shutdown();
+  if (r.refused > 0) throw std::runtime_error(std::to_string(r.refused) + " mutations refused");
+  auto st = node->journal().stats();
+  char note[200];
+  std::snprintf(note, sizeof note,
+                "adds and messages via session actors, durable before reply; %.0f events/commit",
+                double(st.appended_events) / std::max<uint64_t>(1, st.commits));
+  return summarize("mutations", "souk", r.latencies, r.seconds, r.accepted, sessions, note);
+}
+
+// Sessions with a snapshot at 100 events and 100 more after it, passivated (never
+// activated on this node): the first message activates each.
+std::vector<row> bench_activation(const fs::path& dir, std::size_t sessions) {
+  config cfg;
+  caf::actor_system system{cfg};
+  auto node = open_node(system, dir / "activation");
+  std::mt19937_64 rng(9);
+  for (std::size_t s = 0; s < sessions; ++s) {
+    auto id = "act-" + std::to_string(s);
+    v1::SessionState state;
+    for (uint64_t base : {0, 100}) {
+      persistence::append_request r;
+      r.session_id = id;
+      r.expected_version = base;
+      for (uint64_t seq = base + 1; seq <= base + 100; ++seq) {
+        auto event = make_event(id, seq, rng);
+        if (base == 0 && session::apply_to(state, event)) throw std::runtime_error("bad event");
+        r.events.push_back(persistence::encode(event));
+      }
+      if (base == 0) state.SerializeToString(&r.snapshot);
+      if (auto v = node->journal().append(std::move(r)); !v)
+        throw std::runtime_error(v.error().message());
+    }
+  }
+  if (auto error = node->journal().flush_index()) throw std::runtime_error(error->message());
+  std::vector<double> cold, warm;
+  caf::scoped_actor self{system};
+  auto ask = [&](const std::string& id, std::vector<double>& into) {
+    auto t = clock_type::now();
+    self->request(node->session(id), caf::infinite, session::state_atom::value)
+        .receive([&](v1::StateReply& reply) {
+                   if (reply.state().version() != 200) throw std::runtime_error("bad activation");
+                 },
+                 [&](caf::error&) { throw std::runtime_error("activation failed"); });
+    into.push_back(us_since(t));
+  };
+  auto start = clock_type::now();
+  for (std::size_t s = 0; s < sessions; ++s) ask("act-" + std::to_string(s), cold);
+  double cold_seconds = us_since(start) / 1e6;
+  start = clock_type::now();
+  for (std::size_t s = 0; s < sessions; ++s) ask("act-" + std::to_string(s), warm);
+  double warm_seconds = us_since(start) / 1e6;
+  node->shutdown();
+  return {summarize("activation", "souk", cold, cold_seconds, sessions, sessions,
+                    "first message to a passivated session: snapshot + 100 events"),
+          summarize("activation", "souk-live", warm, warm_seconds, sessions, sessions,
+                    "the same query to the now-live session (baseline)")};
+}
+
+row bench_memory(const fs::path& dir, std::size_t sessions) {
+  config cfg;
+  caf::actor_system system{cfg};
+  auto node = open_node(system, dir / "memory");
+  auto start_command = [](std::size_t s, uint64_t) { return command_for(s, 0); };
+  // Warm up the machinery (scheduler, journal, allocator) before the baseline.
+  drive(system, *node, sessions, 1000, 600, start_command, 1000);
+  if (auto error = node->journal().flush_index()) throw std::runtime_error(error->message());
+  std::size_t before = resident_bytes();
+  // Started in waves, so that requests in flight do not count as session memory.
+  const std::size_t wave = 5000;
+  auto start = clock_type::now();
+  for (std::size_t first = 0; first < sessions; first += wave) {
+    std::size_t n = std::min(wave, sessions - first);
+    auto r = drive(system, *node, first, n, 600, start_command, n);
+    if (r.accepted != n) throw std::runtime_error("a session failed to start");
+  }
+  double seconds = us_since(start) / 1e6;
+  if (auto error = node->journal().flush_index()) throw std::runtime_error(error->message());
+  std::size_t after = resident_bytes();
+  std::size_t live = node->live_sessions();
+  node->shutdown();
+  row r = summarize("memory", "souk", {}, seconds, sessions, live,
+                    "resident memory growth / live sessions (each started, 1 event)");
+  r.bytes_per_session = double(after - before) / double(sessions);
+  return r;
+}
+
+}  // namespace
+
+std::vector<row> run_sessions(const options& opts) {
+  std::vector<row> rows;
+  auto run = [&](row r) {
+    rows.push_back(std::move(r));
+    if (!opts.json)
+      std::fprintf(stderr, "  measured %s/%s\n", rows.back().scenario.c_str(),
+                   rows.back().system.c_str());
+  };
+  auto wanted = [&](const char* what) { return opts.only.empty() || opts.only == what; };
+  if (wanted("mutations")) {
+    run(bench_mutations(opts.dir, opts.seconds, 1000));
+    run(bench_mutations(opts.dir, opts.seconds, 10000));
+  }
+  if (wanted("mutations") || wanted("sqlite-json"))
+    run(bench_sqlite_json(opts.dir, std::min(opts.seconds, 3.0), 1000, "mutations"));
+  if (wanted("activation"))
+    for (auto& r : bench_activation(opts.dir, 1000)) run(std::move(r));
+  if (wanted("memory")) run(bench_memory(opts.dir, 100000));
+  return rows;
+}
+
+std::vector<check> sessions_checks(const std::vector<row>& rows) {
+  const row *souk = nullptr, *sqlite = nullptr, *activation = nullptr, *memory = nullptr;
+  for (const auto& r : rows) {
+    if (r.scenario == "mutations" && r.system == "souk" && r.sessions == 1000) souk = &r;
+    if (r.scenario == "mutations" && r.system == "sqlite-json") sqlite = &r;
+    if (r.scenario == "activation" && r.system == "souk") activation = &r;
+    if (r.scenario == "memory") memory = &r;
+  }
+  std::vector<check> checks;
+  if (souk) {
+    checks.push_back({"souk mutations/s at 1000 sessions", souk->ops_per_s, 100000, true});
+    checks.push_back({"souk p99 ms at 1000 sessions", souk->p99_us / 1000, 10, false});
+    if (sqlite && sqlite->ops_per_s > 0)
+      checks.push_back({"souk/sqlite-json mutations/s", souk->ops_per_s / sqlite->ops_per_s, 8, true});
+  }
+  if (activation) checks.push_back({"activation p50 us", activation->p50_us, 200, false});
+  if (memory)
+    checks.push_back({"KB per live session", memory->bytes_per_session / 1024, 16, false});
+  return checks;
+}
+
+}  // namespace souk::bench
