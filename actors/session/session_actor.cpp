@@ -147,11 +147,15 @@ void enqueue(self_ptr self, pending p) {
   process_next(self);
 }
 
-result<v1::SessionState> load(const session_options& opts, uint64_t until) {
+// The state at `until`: newest snapshot at or below it (its version in *snapshot_version
+// when asked) plus the events after it.
+result<v1::SessionState> load(const session_options& opts, uint64_t until,
+                              uint64_t* snapshot_version = nullptr) {
   auto snapshot = opts.journal->snapshot_at_or_below(opts.session_id, until);
   if (!snapshot) return make_unexpected(snapshot.error());
   v1::SessionState state;
   if (*snapshot) {
+    if (snapshot_version) *snapshot_version = (*snapshot)->version();
     state = std::move(**snapshot);
     if (auto error = upgrade_state(state)) return make_unexpected(*error);
   }
@@ -214,10 +218,8 @@ void revalidate(self_ptr self) {
 session_actor::behavior_type session_behavior(self_ptr self, session_options opts) {
   auto& st = self->state;
   st.opts = std::move(opts);
-  if (auto loaded = load(st.opts, UINT64_MAX)) {
+  if (auto loaded = load(st.opts, UINT64_MAX, &st.last_snapshot)) {
     st.state = std::move(*loaded);
-    auto snapshot = st.opts.journal->snapshot_at_or_below(st.opts.session_id, UINT64_MAX);
-    if (snapshot && *snapshot) st.last_snapshot = (*snapshot)->version();
   } else {
     st.broken = loaded.error();
   }

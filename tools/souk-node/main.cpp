@@ -32,6 +32,9 @@ struct node_config : caf::actor_system_config {
   node_config() {
     session::add_session_message_types(*this);
     set("scheduler.max-threads", std::max(1u, std::thread::hardware_concurrency()));
+    // Work sharing by default: on small machines work-stealing workers spin for work
+    // and take CPU from the journal's writer (docs/BENCHMARKS.md, sessions).
+    set("scheduler.policy", caf::atom("sharing"));
     opt_group{custom_options_, "global"}
         .add(data_dir, "data-dir", "data directory (created if missing)")
         .add(node_id, "node-id", "this node's name, stamped on migrations")
