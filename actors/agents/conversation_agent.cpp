@@ -72,6 +72,11 @@ session::result<conversation_agent::turn> conversation_agent::hear(const std::st
   out.decision = plan->decision;
   std::string outcome = "done";
   for (auto& body : plan->commands) {
+    // Only the body is the brain's to choose: which session, as whom, stays the agent's.
+    body.clear_command_id();
+    body.clear_session_id();
+    body.clear_agent_id();
+    body.clear_expected_version();
     auto c = command(session_id);
     c.MergeFrom(body);
     auto reply = sessions_.run(c);
