@@ -301,9 +301,8 @@ void journal::submit(append_request request, append_callback done) {
     std::lock_guard<std::mutex> lock(queue_mutex_);
     if (!stopping_ && !read_only_) {
       queue_.push_back({std::move(request), std::move(done)});
-      // Wake the writer for the first request, and when a delayed batch is full.
-      if (queue_.size() == 1 || queue_.size() == opts_.commit_batch_target)
-        queue_ready_.notify_one();
+      // Only the first request of a batch needs to wake the writer: it takes them all.
+      if (queue_.size() == 1) queue_ready_.notify_one();
       return;
     }
   }
@@ -353,12 +352,6 @@ void journal::writer_loop() {
       std::unique_lock<std::mutex> lock(queue_mutex_);
       queue_ready_.wait_for(lock, indexing_ ? std::chrono::milliseconds(0) : opts_.index_interval,
                             [&] { return stopping_ || !queue_.empty() || !jobs_.empty(); });
-      // Group commit: a short wait for company when the queue is small, so that one
-      // fsync serves many callers instead of each of a trickle paying for its own.
-      if (!stopping_ && !queue_.empty() && queue_.size() < opts_.commit_batch_target &&
-          opts_.commit_delay.count() > 0)
-        queue_ready_.wait_for(lock, opts_.commit_delay,
-                              [&] { return stopping_ || queue_.size() >= opts_.commit_batch_target; });
       batch.swap(queue_);
       jobs.swap(jobs_);
       if (stopping_ && batch.empty() && jobs.empty()) break;

@@ -114,10 +114,6 @@ class journal {
     std::string dir;  // data directory
     std::chrono::milliseconds index_interval{1000};
     std::size_t max_unindexed_events = 200000;
-    /// Group commit: when fewer than `commit_batch_target` requests wait, the writer
-    /// waits up to `commit_delay` for more before committing. 0 commits at once.
-    std::chrono::microseconds commit_delay{200};
-    std::size_t commit_batch_target = 64;
     std::size_t initial_map_size = std::size_t{64} << 20;
   };
 

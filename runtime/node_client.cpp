@@ -53,6 +53,17 @@ v1::StateReply node_client::state(const std::string& session_id) {
   return out;
 }
 
+v1::Reply node_client::checkpoint(const std::string& session_id) {
+  v1::Reply out;
+  caf::scoped_actor self{system_};
+  self->request(node_.session(session_id), timeout_, session::checkpt_atom::value)
+      .receive([&](v1::Reply& reply) { out = std::move(reply); },
+               [&](caf::error& error) {
+                 *out.mutable_error() = unreachable(session_id, system_.render(error));
+               });
+  return out;
+}
+
 v1::TransferReply node_client::export_transfer(const std::string& session_id,
                                               const std::string& to_agent,
                                               const std::string& reason) {

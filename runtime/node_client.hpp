@@ -15,6 +15,7 @@ class node_client final : public agents::session_client {
               std::chrono::milliseconds timeout = std::chrono::seconds(30));
   v1::Reply run(const v1::Command& command) override;
   v1::StateReply state(const std::string& session_id) override;
+  v1::Reply checkpoint(const std::string& session_id) override;
   v1::TransferReply export_transfer(const std::string& session_id, const std::string& to_agent,
                                     const std::string& reason) override;
 

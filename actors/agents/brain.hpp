@@ -39,6 +39,9 @@ class brain {
   virtual ~brain() = default;
   virtual session::result<turn_plan> plan(const v1::SessionState& state,
                                           const std::string& message) = 0;
+  /// Whether planning leaves the process (a model behind the network): agents then
+  /// make the session durable as a snapshot first.
+  virtual bool slow() const { return false; }
 };
 
 /// A deterministic brain with a small grammar against the catalog:

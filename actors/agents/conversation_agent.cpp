@@ -42,6 +42,11 @@ session::result<conversation_agent::turn> conversation_agent::hear(const std::st
   if (recorded.has_error()) return make_unexpected(recorded.error());
   auto state = sessions_.state(session_id);
   if (state.has_error()) return make_unexpected(state.error());
+  // Slow outside work starts from a durable snapshot, so that a crash during it
+  // resumes from here without replaying the whole tail.
+  if (mind_.slow())
+    if (auto checkpoint = sessions_.checkpoint(session_id); checkpoint.has_error())
+      return make_unexpected(checkpoint.error());
   auto plan = mind_.plan(state.state(), text);
   if (!plan) return make_unexpected(plan.error());
   // "Do I get free shipping?": a fact about the customer, looked up, never guessed.

@@ -59,8 +59,8 @@ session::result<std::string> exchange(Stream& stream, http::request<http::string
 }
 
 session::result<std::string> post(const endpoint& e, const std::string& target,
-                                  const std::string& api_key, const std::string& body,
-                                  std::chrono::milliseconds timeout) {
+                                  const std::string& api_key, const std::string& idempotency_key,
+                                  const std::string& body, std::chrono::milliseconds timeout) {
   net::io_context io;
   net::ip::tcp::resolver resolver(io);
   beast::error_code ec;
@@ -71,6 +71,7 @@ session::result<std::string> post(const endpoint& e, const std::string& target,
   request.set(http::field::content_type, "application/json");
   request.set(http::field::user_agent, "souk");
   if (!api_key.empty()) request.set(http::field::authorization, "Bearer " + api_key);
+  request.set("Idempotency-Key", idempotency_key);
   request.body() = body;
   request.prepare_payload();
   if (!e.tls) {
@@ -164,7 +165,9 @@ session::result<turn_plan> openai_brain::plan(const v1::SessionState& state,
   std::string body;
   (void)google::protobuf::util::MessageToJsonString(request, &body);
 
-  auto answer = post(*e, e->path + "/chat/completions", opts_.api_key, body, opts_.timeout);
+  // Fenced like every outbound effect: keyed by the session and the seq it is about.
+  auto key = state.session_id() + ":" + std::to_string(state.version() + 1);
+  auto answer = post(*e, e->path + "/chat/completions", opts_.api_key, key, body, opts_.timeout);
   if (!answer) return make_unexpected(answer.error());
   google::protobuf::Struct response;
   google::protobuf::util::JsonParseOptions lenient;

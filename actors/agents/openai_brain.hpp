@@ -28,6 +28,7 @@ class openai_brain final : public brain {
   openai_brain(options opts, std::shared_ptr<const catalog> shop);
   session::result<turn_plan> plan(const v1::SessionState& state,
                                   const std::string& message) override;
+  bool slow() const override { return true; }
 
  private:
   std::string prompt(const v1::SessionState& state) const;

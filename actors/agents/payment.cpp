@@ -65,6 +65,11 @@ session::result<payment_agent::settled> payment_agent::settle(const std::string&
   const auto* attempt = session::pending_payment(state.state());
   if (attempt == nullptr) return out;
   out.had_pending = true;
+  // The state that initiated the payment is durable as a snapshot before the provider
+  // is called; the idempotency key (session:seq of PaymentInitiated) makes a retry
+  // after a crash charge at most once.
+  if (auto checkpoint = sessions_.checkpoint(session_id); checkpoint.has_error())
+    return make_unexpected(checkpoint.error());
   auto outcome = provider_.authorize(attempt->idempotency_key(), attempt->amount());
   if (!outcome) return make_unexpected(outcome.error());
   auto result = command(session_id, attempt->attempt_id() + "-result");

@@ -2,6 +2,7 @@
 // email on one session at once, and payments that fail, roll back and never charge twice.
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -118,8 +119,13 @@ BOOST_AUTO_TEST_CASE(a_declined_payment_rolls_back_and_a_retry_charges_once) {
   f.say(*f.chat, "s1", "check out");
   const auto attempt = f.state("s1").payments(0);
   f.provider.decline(attempt.idempotency_key());
+  const auto initiated_at = f.state("s1").version();
   auto first = f.payments->settle("s1", "chat");
   BOOST_REQUIRE(first);
+  // The state that initiated the payment was made durable as a snapshot before the
+  // provider was called (the session is far from its 100-event snapshot interval).
+  auto snapshots = f.node->journal().snapshot_versions("s1").value();
+  BOOST_TEST((std::find(snapshots.begin(), snapshots.end(), initiated_at) != snapshots.end()));
   BOOST_TEST(first->had_pending);
   BOOST_TEST(!first->authorized);
   auto s = f.state("s1");
