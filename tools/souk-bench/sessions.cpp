@@ -27,7 +27,8 @@ namespace {
 struct config : caf::actor_system_config {
   config() {
     session::add_session_message_types(*this);
-    set("scheduler.max-threads", 2);
+    const char* threads = std::getenv("SOUK_THREADS");
+    set("scheduler.max-threads", threads ? std::atoi(threads) : 2);
     // Work sharing: on 2 cores, work-stealing workers spin for work and take CPU from
     // the journal's writer (68k vs 56k at 1000 sessions, but 14k vs 50k at 10,000).
     // SOUK_SCHEDULER=stealing compares.
