@@ -46,6 +46,8 @@ row summarize(std::string scenario, std::string system, std::vector<double> late
 v1::Event make_event(const std::string& session, uint64_t seq, std::mt19937_64& rng);
 std::string session_name(std::size_t i);
 void print(const std::vector<row>& rows, bool json);
+/// Keeps a measured row, saying so on stderr unless the output is JSON.
+void record(std::vector<row>& rows, row r, const options& opts);
 void print_checks(const std::vector<check>& checks, bool json);
 
 /// What most teams start with: SQLite (WAL, synchronous=FULL) holding each session's

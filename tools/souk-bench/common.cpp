@@ -145,6 +145,13 @@ void print(const std::vector<row>& rows, bool json) {
                 r.note.c_str());
 }
 
+void record(std::vector<row>& rows, row r, const options& opts) {
+  rows.push_back(std::move(r));
+  if (!opts.json)
+    std::fprintf(stderr, "  measured %s/%s\n", rows.back().scenario.c_str(),
+                 rows.back().system.c_str());
+}
+
 void print_checks(const std::vector<check>& checks, bool json) {
   if (!json) std::printf("\n%-34s %10s %10s\n", "target", "measured", "goal");
   for (const auto& c : checks) {

@@ -365,12 +365,7 @@ std::vector<row> bench_reads(const fs::path& dir, std::size_t sessions) {
 
 std::vector<row> run_journal(const options& opts) {
   std::vector<row> rows;
-  auto run = [&](row r) {
-    rows.push_back(std::move(r));
-    if (!opts.json)
-      std::fprintf(stderr, "  measured %s/%s\n", rows.back().scenario.c_str(),
-                   rows.back().system.c_str());
-  };
+  auto run = [&](row r) { record(rows, std::move(r), opts); };
   const auto& dir = opts.dir;
   const auto seconds = opts.seconds;
   const auto sessions = opts.sessions;

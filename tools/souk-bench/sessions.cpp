@@ -265,12 +265,7 @@ row bench_memory(const fs::path& dir, std::size_t sessions) {
 
 std::vector<row> run_sessions(const options& opts) {
   std::vector<row> rows;
-  auto run = [&](row r) {
-    rows.push_back(std::move(r));
-    if (!opts.json)
-      std::fprintf(stderr, "  measured %s/%s\n", rows.back().scenario.c_str(),
-                   rows.back().system.c_str());
-  };
+  auto run = [&](row r) { record(rows, std::move(r), opts); };
   auto wanted = [&](const char* what) { return opts.only.empty() || opts.only == what; };
   if (wanted("mutations")) {
     run(bench_mutations(opts.dir, opts.seconds, 1000));
