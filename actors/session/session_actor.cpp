@@ -242,6 +242,7 @@ session_actor::behavior_type session_behavior(self_ptr self, session_options opt
         return promise;
       },
       [self](state_atom) -> v1::StateReply {
+        self->state.last_activity = clock_type::now();
         if (self->state.broken) return state_reply(make_unexpected(*self->state.broken));
         return state_reply(self->state.state);
       },
