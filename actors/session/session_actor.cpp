@@ -1,5 +1,6 @@
 #include "session/session_actor.hpp"
 
+#include <algorithm>
 #include <deque>
 #include <optional>
 #include <vector>
@@ -100,10 +101,20 @@ void process_next(self_ptr self) {
   while (!st.current && !st.waiting.empty()) {
     pending p = std::move(st.waiting.front());
     st.waiting.pop_front();
+    if (p.kind == pending::passivate &&
+        std::any_of(st.waiting.begin(), st.waiting.end(),
+                    [](const pending& w) { return w.kind != pending::passivate; })) {
+      // Requests behind a passivation are served first: it goes last.
+      st.waiting.push_back(std::move(p));
+      continue;
+    }
     if (p.kind == pending::checkpoint || p.kind == pending::passivate) {
       if (st.state.version() == 0 || st.state.version() == st.last_snapshot) {
         answer(p.promise, accepted(st.state.version()));
-        if (p.kind == pending::passivate) return self->quit();
+        if (p.kind == pending::passivate) {
+          for (auto& other : st.waiting) answer(other.promise, accepted(st.state.version()));
+          return self->quit();  // only passivations were left (see above)
+        }
         continue;
       }
       st.current = std::move(p);
@@ -338,7 +349,13 @@ session_actor::behavior_type session_behavior(self_ptr self, session_options opt
           for (const auto& event : st.events) caf::anon_send(observer, event_atom::value, event);
         answer(done.promise, accepted(version, std::move(st.events)));
         st.events.clear();
-        if (done.kind == pending::passivate) return self->quit();
+        // Requests that came in during the final snapshot keep the session live.
+        if (done.kind == pending::passivate &&
+            std::none_of(st.waiting.begin(), st.waiting.end(),
+                         [](const pending& w) { return w.kind != pending::passivate; })) {
+          for (auto& other : st.waiting) answer(other.promise, accepted(st.state.version()));
+          return self->quit();
+        }
         process_next(self);
       },
       [self](failed_atom, v1::Error& error) {

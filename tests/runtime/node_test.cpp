@@ -13,6 +13,7 @@
 
 #include "caf_fixture.hpp"
 #include "runtime/node.hpp"
+#include "runtime/node_client.hpp"
 #include "session/apply.hpp"
 #include "store_fixture.hpp"
 
@@ -191,6 +192,30 @@ BOOST_AUTO_TEST_CASE(passivated_sessions_come_back_from_disk) {
              boost::test_tools::per_element());
   BOOST_TEST(same(f.state("s1"), before));  // a fresh actor, loaded from disk
   BOOST_TEST(f.must(f.add("s1", "GIFT-25", "", 1)) == 6u);
+}
+
+BOOST_AUTO_TEST_CASE(commands_racing_a_passivation_are_all_answered) {
+  node_fixture f;
+  f.must(f.start("s1"));
+  runtime::node_client client(f.system, *f.node);
+  std::atomic<int> accepted{0};
+  std::thread adds([&] {
+    for (int i = 0; i < 40; ++i) {
+      auto c = f.add("s1", "GIFT-25", "", 1);
+      c.set_command_id("race-" + std::to_string(i));
+      if (client.run(c).has_accepted()) ++accepted;
+    }
+  });
+  for (int i = 0; i < 10; ++i) {
+    caf::scoped_actor self{f.system};
+    self->request(f.node->session("s1"), 5s, session::passivate_atom::value)
+        .receive([](v1::Reply&) {}, [](caf::error&) {});  // a stopped actor is fine
+    std::this_thread::sleep_for(1ms);
+  }
+  adds.join();
+  BOOST_TEST(accepted.load() == 40);
+  BOOST_TEST(f.state("s1").cart().lines(0).quantity() == 40);
+  BOOST_TEST(same(f.state("s1"), f.replayed("s1")));
 }
 
 BOOST_AUTO_TEST_CASE(idle_sessions_passivate_and_the_cap_evicts_the_least_recent) {
