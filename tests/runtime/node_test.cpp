@@ -68,6 +68,17 @@ struct node_fixture : testing::caf_system {
     BOOST_REQUIRE(reply.has_state());
     return reply.state();
   }
+  // Asks the session to passivate and waits until it has stopped.
+  void passivate(const std::string& session) {
+    {
+      caf::scoped_actor self{system};
+      self->request(node->session(session), 5s, session::passivate_atom::value)
+          .receive([](v1::Reply&) {}, [](caf::error&) { BOOST_FAIL("passivate"); });
+    }
+    for (int wait = 0; wait < 400 && node->live_sessions() > 0; ++wait)
+      std::this_thread::sleep_for(5ms);
+    BOOST_REQUIRE(node->live_sessions() == 0u);
+  }
   // What replaying the journal from seq 1 gives.
   v1::SessionState replayed(const std::string& session) {
     auto events = node->journal().events(session);
@@ -318,12 +329,7 @@ BOOST_AUTO_TEST_CASE(a_passivated_session_catches_up_when_activated) {
   auto code = f.command("s1");
   code.mutable_apply_discount()->set_code("FIVEOFF");
   f.must(code);
-  {
-    caf::scoped_actor self{f.system};
-    self->request(f.node->session("s1"), 5s, session::passivate_atom::value)
-        .receive([](v1::Reply&) {}, [](caf::error&) { BOOST_FAIL("passivate"); });
-  }
-  BOOST_REQUIRE(eventually([&] { return f.node->live_sessions() == 0; }));
+  f.passivate("s1");
   v1::StockLevel level;
   level.set_sku("SKU-123");
   level.set_variant_id("blue-m");

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "persistence/journal.hpp"
 #include "souk/v1/events.pb.h"
 
 namespace souk::bench {
@@ -45,6 +46,10 @@ row summarize(std::string scenario, std::string system, std::vector<double> late
 /// A realistic event: a customer message of 200-400 bytes once encoded, ULID id.
 v1::Event make_event(const std::string& session, uint64_t seq, std::mt19937_64& rng);
 std::string session_name(std::size_t i);
+/// Writes 200 events of session `id` to `journal`, with a snapshot at the 100th: a
+/// load then reads that snapshot and a 100-event tail.
+void write_snapshot_and_tail(persistence::journal& journal, const std::string& id,
+                             std::mt19937_64& rng);
 void print(const std::vector<row>& rows, bool json);
 /// Keeps a measured row, saying so on stderr unless the output is JSON.
 void record(std::vector<row>& rows, row r, const options& opts);

@@ -64,6 +64,24 @@ v1::Event make_event(const std::string& session, uint64_t seq, std::mt19937_64& 
   return e;
 }
 
+void write_snapshot_and_tail(persistence::journal& journal, const std::string& id,
+                             std::mt19937_64& rng) {
+  v1::SessionState state;
+  for (uint64_t base : {0, 100}) {
+    persistence::append_request r;
+    r.session_id = id;
+    r.expected_version = base;
+    for (uint64_t seq = base + 1; seq <= base + 100; ++seq) {
+      auto event = make_event(id, seq, rng);
+      if (base == 0 && session::apply_to(state, event))
+        throw std::runtime_error("cannot fold a bench event");
+      r.events.push_back(persistence::encode(event));
+    }
+    if (base == 0) state.SerializeToString(&r.snapshot);
+    if (auto v = journal.append(std::move(r)); !v) throw std::runtime_error(v.error().message());
+  }
+}
+
 std::string session_name(std::size_t i) { return "bench-session-" + std::to_string(i); }
 
 row bench_sqlite_json(const fs::path& dir, double seconds, std::size_t sessions,

@@ -289,20 +289,7 @@ std::vector<row> bench_reads(const fs::path& dir, std::size_t sessions) {
   std::vector<std::string> loadable;
   for (std::size_t s = 0; s < sessions; ++s) {
     auto id = session_name(s);
-    v1::SessionState state;
-    for (uint64_t base : {0, 100}) {
-      persistence::append_request r;
-      r.session_id = id;
-      r.expected_version = base;
-      for (uint64_t seq = base + 1; seq <= base + 100; ++seq) {
-        auto event = make_event(id, seq, rng);
-        if (base == 0 && session::apply_to(state, event))
-          throw std::runtime_error("cannot fold a bench event");
-        r.events.push_back(persistence::encode(event));
-      }
-      if (base == 0) state.SerializeToString(&r.snapshot);
-      if (auto v = (*j)->append(std::move(r)); !v) throw std::runtime_error(v.error().message());
-    }
+    write_snapshot_and_tail(**j, id, rng);
     loadable.push_back(id);
   }
   if (auto error = (*j)->flush_index()) throw std::runtime_error(error->message());

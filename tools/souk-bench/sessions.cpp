@@ -171,21 +171,7 @@ std::vector<row> bench_activation(const fs::path& dir, std::size_t sessions) {
   auto node = open_node(system, dir / "activation");
   std::mt19937_64 rng(9);
   for (std::size_t s = 0; s < sessions; ++s) {
-    auto id = "act-" + std::to_string(s);
-    v1::SessionState state;
-    for (uint64_t base : {0, 100}) {
-      persistence::append_request r;
-      r.session_id = id;
-      r.expected_version = base;
-      for (uint64_t seq = base + 1; seq <= base + 100; ++seq) {
-        auto event = make_event(id, seq, rng);
-        if (base == 0 && session::apply_to(state, event)) throw std::runtime_error("bad event");
-        r.events.push_back(persistence::encode(event));
-      }
-      if (base == 0) state.SerializeToString(&r.snapshot);
-      if (auto v = node->journal().append(std::move(r)); !v)
-        throw std::runtime_error(v.error().message());
-    }
+    write_snapshot_and_tail(node->journal(), "act-" + std::to_string(s), rng);
   }
   if (auto error = node->journal().flush_index()) throw std::runtime_error(error->message());
   // Timed from an event-based actor, one session after another, as an agent would
