@@ -5,6 +5,8 @@
 #include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
 
+#include "session/scopes.hpp"
+
 namespace souk::runtime {
 
 struct node::directory {
@@ -98,6 +100,7 @@ v1::Command upstream_command(const std::string& session_id, const std::string& a
   c.set_command_id(agent_id + "-" + std::to_string(n));
   c.set_session_id(session_id);
   c.set_agent_id(agent_id);
+  c.add_scopes(std::string(session::scope::inventory_publish));
   return c;
 }
 

@@ -4,6 +4,7 @@
 #include <random>
 
 #include "session/ulid.hpp"
+#include "session/scopes.hpp"
 
 namespace souk::agents {
 
@@ -22,6 +23,7 @@ v1::Command conversation_agent::command(const std::string& session_id) {
                    session::make_ulid(static_cast<uint64_t>(ms), ++commands_ & 0xFFFF, random()));
   c.set_session_id(session_id);
   c.set_agent_id(agent_id_);
+  c.add_scopes(std::string(session::scope::session_write));
   return c;
 }
 

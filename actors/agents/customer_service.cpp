@@ -3,6 +3,7 @@
 #include <google/protobuf/util/time_util.h>
 
 #include "session/queries.hpp"
+#include "session/scopes.hpp"
 
 namespace souk::agents {
 
@@ -37,6 +38,7 @@ session::result<std::optional<std::string>> customer_attribute(
                    std::to_string(state.state().version()));
   c.set_session_id(session_id);
   c.set_agent_id(agent_id);
+  c.add_scopes(std::string(session::scope::session_write));
   auto& body = *c.mutable_record_attribute();
   body.set_name(attribute);
   body.set_value(**fetched);

@@ -1,6 +1,7 @@
 #include "agents/handoff.hpp"
 
 #include "session/transfer.hpp"
+#include "session/scopes.hpp"
 
 namespace souk::agents {
 namespace {
@@ -11,6 +12,7 @@ v1::Command command(const std::string& session_id, const std::string& agent_id,
   c.set_command_id(agent_id + "-" + what);
   c.set_session_id(session_id);
   c.set_agent_id(agent_id);
+  c.add_scopes(std::string(session::scope::session_write));
   return c;
 }
 
@@ -82,6 +84,7 @@ session::result<std::string> sizing_specialist::advise(const std::string& sessio
                      std::to_string(++commands_));
     c.set_session_id(session_id);
     c.set_agent_id(agent_id_);
+    c.add_scopes(std::string(session::scope::session_write));
     auto& d = *c.mutable_record_decision();
     d.set_kind("sizing");
     d.set_reason(product ? "size " + size + " for " + product->sku() : "no product in focus");

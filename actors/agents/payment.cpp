@@ -3,6 +3,7 @@
 #include <thread>
 
 #include "session/queries.hpp"
+#include "session/scopes.hpp"
 
 namespace souk::agents {
 
@@ -54,6 +55,8 @@ v1::Command payment_agent::command(const std::string& session_id, const std::str
   c.set_command_id(agent_id_ + "-" + what);
   c.set_session_id(session_id);
   c.set_agent_id(agent_id_);
+  c.add_scopes(std::string(session::scope::session_write));
+  c.add_scopes(std::string(session::scope::payment_authorize));
   return c;
 }
 

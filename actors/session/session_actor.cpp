@@ -17,6 +17,7 @@
 #include "session/apply.hpp"
 #include "session/decide.hpp"
 #include "session/errors.hpp"
+#include "session/scopes.hpp"
 #include "session/transfer.hpp"
 
 namespace souk::session {
@@ -248,6 +249,7 @@ session_actor::behavior_type session_behavior(self_ptr self, session_options opt
   return {
       [self](run_atom, v1::Command& command) -> caf::result<v1::Reply> {
         if (self->state.broken) return refused(*self->state.broken);
+        if (auto denied = authorize(command)) return refused(*denied);
         auto promise = self->make_response_promise<v1::Reply>();
         enqueue(self, {pending::command, std::move(command), promise});
         return promise;

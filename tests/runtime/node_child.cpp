@@ -52,6 +52,7 @@ int main(int argc, char** argv) {
                          std::to_string(n));
         c.set_session_id(id);
         c.set_agent_id("agent-" + std::to_string(a));
+        c.add_scopes("session:write");
         switch (rng() % 3) {
           case 0:
             c.mutable_add_to_cart()->set_sku("GIFT-25");

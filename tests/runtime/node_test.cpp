@@ -42,6 +42,7 @@ struct node_fixture : testing::caf_system {
     c.set_command_id("cmd-" + std::to_string(++commands));
     c.set_session_id(session);
     c.set_agent_id(agent);
+    c.add_scopes("session:write");
     return c;
   }
   v1::Command start(const std::string& session) {
@@ -119,6 +120,33 @@ BOOST_AUTO_TEST_CASE(a_broken_rule_is_refused_and_changes_nothing) {
   reply = f.run(f.node->session("s1"), stale);
   BOOST_TEST(reply.error().code() == v1::ERROR_CODE_VERSION_CONFLICT);
   BOOST_TEST(reply.error().current_version() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(the_session_refuses_commands_outside_the_callers_scopes) {
+  node_fixture f;
+  f.must(f.start("s1"));
+  auto as = [&](v1::Command c, std::vector<std::string> scopes) {
+    c.clear_scopes();
+    for (auto& s : scopes) c.add_scopes(s);
+    return f.run(f.node->session("s1"), c);
+  };
+  // An inventory-sync identity cannot write a cart or settle a payment.
+  auto reply = as(f.add("s1", "SKU-123", "blue-m", 1, "inventory-sync"), {"inventory:publish"});
+  BOOST_REQUIRE(reply.has_error());
+  BOOST_TEST(reply.error().code() == v1::ERROR_CODE_PERMISSION_DENIED);
+  BOOST_TEST(reply.error().message().find("session:write") != std::string::npos);
+  auto paid = f.command("s1", "inventory-sync");
+  paid.mutable_record_payment_result()->set_attempt_id("a1");
+  BOOST_TEST(as(paid, {"inventory:publish", "session:write"}).error().code() ==
+             v1::ERROR_CODE_PERMISSION_DENIED);
+  // A read-only support identity cannot change anything.
+  BOOST_TEST(as(f.add("s1", "SKU-123", "blue-m", 1, "support"), {"session:read"}).error().code() ==
+             v1::ERROR_CODE_PERMISSION_DENIED);
+  BOOST_TEST(as(f.add("s1", "SKU-123", "blue-m", 1, "nobody"), {}).error().code() ==
+             v1::ERROR_CODE_PERMISSION_DENIED);
+  BOOST_TEST(f.node->journal().version("s1") == 1u);  // nothing was written
+  // admin implies every scope.
+  BOOST_TEST(as(f.add("s1", "SKU-123", "blue-m", 1, "ops"), {"admin"}).has_accepted());
 }
 
 BOOST_AUTO_TEST_CASE(concurrent_agents_lose_no_update) {
@@ -276,6 +304,7 @@ BOOST_AUTO_TEST_CASE(a_restarted_node_resumes_every_session) {
     c.set_command_id("c1");
     c.set_session_id("s1");
     c.set_agent_id("chat-agent");
+    c.add_scopes("session:write");
     c.mutable_start_session()->set_customer_id("cust-1");
     BOOST_REQUIRE(sys.run((*n)->session("s1"), c).has_accepted());
     before = sys.query((*n)->session("s1"), session::state_atom::value).state();

@@ -130,6 +130,7 @@ v1::Command command_for(std::size_t s, uint64_t n) {
   c.set_command_id("c-" + std::to_string(n));
   c.set_session_id(session_name(s));
   c.set_agent_id(n % 2 ? "chat-agent" : "email-agent");
+  c.add_scopes("session:write");
   if (n == 0) {
     c.mutable_start_session()->set_customer_id("cust-" + std::to_string(s));
     c.mutable_start_session()->set_channel("chat");
