@@ -375,10 +375,11 @@ void journal::write_batch(std::vector<request_slot>& batch) {
 
     // Durable: publish to readers, then tell the callers.
     if (slice) finish_index_slice(*slice);
+    uint64_t us = 0, events = 0;
     {
       std::lock_guard<std::mutex> lock(state_mutex_);
       if (!placed.empty()) ++stats_.commits;
-      auto us = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+      us = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
                                           std::chrono::steady_clock::now() - started).count());
       stats_.commit_us += us;
       stats_.slowest_commit_us = std::max(stats_.slowest_commit_us, us);
@@ -400,12 +401,14 @@ void journal::write_batch(std::vector<request_slot>& batch) {
         }
         unindexed_events_ += r.events.size();
         stats_.appended_events += r.events.size();
+        events += r.events.size();
         uint64_t version = r.expected_version + r.events.size();
         if (!r.snapshot.empty()) tail.snapshot_seq = version;
         heads_[r.session_id].version = version;
       }
       next_position_ = position;
     }
+    if (opts_.on_commit && !placed.empty()) opts_.on_commit(placed.size(), events, us);
     for (std::size_t i = 0; i < batch.size(); ++i)
       if (refusals[i]) batch[i].done(make_unexpected(*refusals[i]));
     for (auto [slot, first] : placed) {

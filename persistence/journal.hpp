@@ -115,6 +115,10 @@ class journal {
     std::chrono::milliseconds index_interval{1000};
     std::size_t max_unindexed_events = 200000;
     std::size_t initial_map_size = std::size_t{64} << 20;
+    /// Called on the writer thread after each durable commit that placed requests:
+    /// how many, their events, and the commit's latency in microseconds (for metrics).
+    /// Must not block: the next commit waits for it.
+    std::function<void(std::size_t requests, std::size_t events, uint64_t commit_us)> on_commit;
   };
 
   static result<std::unique_ptr<journal>> open(const options& opts);

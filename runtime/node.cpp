@@ -30,12 +30,26 @@ struct node::directory {
 };
 
 node::node(caf::actor_system& system, node_options options)
-    : system_(system), options_(std::move(options)), directory_(std::make_shared<directory>()) {}
+    : system_(system),
+      options_(std::move(options)),
+      directory_(std::make_shared<directory>()),
+      metrics_(std::make_shared<node_metrics>()) {
+  metrics_->live_sessions = [d = std::weak_ptr<directory>(directory_)]() -> std::size_t {
+    auto dir = d.lock();
+    if (!dir) return 0;
+    std::lock_guard<std::mutex> lock(dir->mutex);
+    return dir->live.size();
+  };
+}
 
 result<std::unique_ptr<node>> node::open(caf::actor_system& system, node_options options) {
   std::unique_ptr<node> n(new node(system, std::move(options)));
   persistence::journal::options journal_options;
   journal_options.dir = n->options_.data_dir;
+  journal_options.on_commit = [m = n->metrics_](std::size_t, std::size_t events, uint64_t us) {
+    m->commit_batch_events.observe(static_cast<double>(events));
+    m->commit_seconds.observe(static_cast<double>(us) / 1e6);
+  };
   auto journal = persistence::journal::open(journal_options);
   if (!journal) return make_unexpected(journal.error());
   n->journal_ = std::move(*journal);
@@ -68,6 +82,22 @@ session::session_actor node::session(const std::string& session_id) {
     opts.on_state = [bus = bus_, session_id](const v1::SessionState& state) {
       bus->track(session_id, state);
     };
+    opts.on_durable = [m = metrics_, log = options_.log](const std::vector<v1::Event>& events,
+                                                         std::chrono::microseconds latency,
+                                                         std::size_t snapshot_bytes) {
+      if (snapshot_bytes) m->state_bytes.observe(static_cast<double>(snapshot_bytes));
+      if (events.empty()) return;
+      m->commands_accepted.add();
+      m->command_seconds.observe(static_cast<double>(latency.count()) / 1e6);
+      for (const auto& event : events) {
+        m->event_appended(event.body_case());
+        if (log) log->transition(event, latency);
+      }
+    };
+    opts.on_activated = [m = metrics_](std::chrono::microseconds took, uint64_t) {
+      m->activations.add();
+      m->activation_seconds.observe(static_cast<double>(took.count()) / 1e6);
+    };
     actor = session::spawn_session(system_, std::move(opts));
     dir.recency.push_front(session_id);
     dir.live.emplace(session_id, directory::entry{actor, dir.recency.begin()});
@@ -75,7 +105,8 @@ session::session_actor node::session(const std::string& session_id) {
     std::weak_ptr<topic_bus> weak_bus = bus_;
     auto address = actor.address();
     caf::actor_cast<caf::strong_actor_ptr>(actor)->get()->attach_functor(
-        [weak, weak_bus, session_id, address](const caf::error&) {
+        [weak, weak_bus, m = metrics_, session_id, address](const caf::error&) {
+          m->passivations.add();
           auto d = weak.lock();
           if (d && d->forget(session_id, address))
             if (auto bus = weak_bus.lock()) bus->forget(session_id);
@@ -135,6 +166,35 @@ result<std::size_t> node::publish_discount(const v1::DiscountRule& rule,
     caf::anon_send(session(session_id), session::run_atom::value, std::move(c));
   }
   return holders.size();
+}
+
+result<std::size_t> node::publish_customer(const v1::CustomerRecord& customer,
+                                           const std::string& agent_id) {
+  v1::ReferenceRecord record;
+  *record.mutable_customer() = customer;
+  if (auto error = reference_->put(record)) return make_unexpected(*error);
+  auto holders = bus_->holders(topic_bus::customer_topic(customer.customer_id()));
+  for (const auto& session_id : holders) {
+    for (const auto& [name, value] : customer.attributes()) {
+      auto c = upstream_command(session_id, agent_id, ++published_);
+      c.clear_scopes();  // the node relays a CRM fact the caller was allowed to publish
+      c.add_scopes(std::string(session::scope::session_write));
+      auto& body = *c.mutable_record_attribute();
+      body.set_name(name);
+      body.set_value(value);
+      body.set_source("crm");
+      body.set_ttl_seconds(24 * 3600);  // a pushed fact is fresh; it lasts a day
+      caf::anon_send(session(session_id), session::run_atom::value, std::move(c));
+    }
+  }
+  return holders.size();
+}
+
+std::optional<session::session_actor> node::live_session(const std::string& session_id) const {
+  std::lock_guard<std::mutex> lock(directory_->mutex);
+  auto it = directory_->live.find(session_id);
+  if (it == directory_->live.end()) return std::nullopt;
+  return it->second.actor;
 }
 
 std::size_t node::live_sessions() const {

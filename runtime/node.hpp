@@ -6,6 +6,7 @@
 #include <list>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -13,7 +14,9 @@
 
 #include "agents/inventory_sync.hpp"
 #include "persistence/journal.hpp"
+#include "runtime/metrics.hpp"
 #include "runtime/topic_bus.hpp"
+#include "runtime/transition_log.hpp"
 #include "persistence/reference_tables.hpp"
 #include "session/session_actor.hpp"
 #include "session/stored_context.hpp"
@@ -28,6 +31,9 @@ struct node_options {
   uint64_t snapshot_every = 100;
   std::chrono::milliseconds idle_timeout{std::chrono::hours(1)};
   std::size_t max_live_sessions = 100000;  // beyond it, the least recently used passivate
+  /// Where every durable transition is logged (JSON lines); none when null. Not owned:
+  /// outlives the node.
+  transition_log* log = nullptr;
 };
 
 /// Which node owns a session. This build has one node, so the answer is always "here";
@@ -55,6 +61,8 @@ class node final : public agents::stock_publisher {
 
   /// The live actor of a session, activating it if needed.
   session::session_actor session(const std::string& session_id);
+  /// The actor of a session if it is live now; never activates one.
+  std::optional<session::session_actor> live_session(const std::string& session_id) const;
   std::size_t live_sessions() const;
   /// Passivates every live session (final snapshots) and waits for them, then closes
   /// the journal. Acknowledged changes are on disk before it returns. Afterwards the
@@ -68,6 +76,13 @@ class node final : public agents::stock_publisher {
   result<std::size_t> publish_stock(const v1::StockLevel& level,
                                     const std::string& agent_id) override;
   result<std::size_t> publish_discount(const v1::DiscountRule& rule, const std::string& agent_id);
+  /// A CRM update: stored, then each live session of that customer records the
+  /// record's attributes afresh (RecordAttribute, source "crm").
+  result<std::size_t> publish_customer(const v1::CustomerRecord& customer,
+                                       const std::string& agent_id);
+
+  node_metrics& metrics() { return *metrics_; }
+  transition_log* log() { return options_.log; }
 
   topic_bus& bus() { return *bus_; }
   /// The context sessions decide in (reference data, clock, ids); agents validating a
@@ -87,6 +102,7 @@ class node final : public agents::stock_publisher {
   std::shared_ptr<persistence::reference_tables> reference_;
   std::unique_ptr<session::stored_context> context_;
   std::shared_ptr<directory> directory_;  // shared with the exit hooks of its actors
+  std::shared_ptr<node_metrics> metrics_;  // shared with the hooks of actors and journal
   std::shared_ptr<topic_bus> bus_ = std::make_shared<topic_bus>();
   std::atomic<uint64_t> published_ = 0;
   std::atomic<bool> stopped_{false};

@@ -16,6 +16,22 @@ std::optional<std::string> first_difference(const v1::SessionState& expected,
   return report.substr(0, end);
 }
 
+std::vector<std::string> state_changes(const v1::SessionState& from,
+                                       const v1::SessionState& to) {
+  google::protobuf::util::MessageDifferencer differencer;
+  std::string report;
+  differencer.ReportDifferencesToString(&report);
+  differencer.Compare(from, to);
+  std::vector<std::string> changes;
+  for (std::size_t at = 0; at < report.size();) {
+    auto end = report.find('\n', at);
+    if (end == std::string::npos) end = report.size();
+    if (end > at) changes.push_back(report.substr(at, end - at));
+    at = end + 1;
+  }
+  return changes;
+}
+
 result<divergence_report> check_divergence(const std::vector<v1::Event>& events,
                                            const v1::SessionState& snapshot,
                                            const v1::SessionState& materialized) {

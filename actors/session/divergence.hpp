@@ -15,6 +15,11 @@ namespace souk::session {
 std::optional<std::string> first_difference(const v1::SessionState& expected,
                                             const v1::SessionState& actual);
 
+/// Every field that differs from `from` to `to`, one line each in the differencer's
+/// words ("added: cart.lines[1]: {...}", "modified: cart.lines[0].quantity: 1 -> 2").
+std::vector<std::string> state_changes(const v1::SessionState& from,
+                                       const v1::SessionState& to);
+
 /// What rebuilding a session from its first event found.
 struct divergence_report {
   uint64_t events_replayed = 0;

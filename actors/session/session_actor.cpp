@@ -31,6 +31,7 @@ struct pending {
   enum kind_type { command, checkpoint, passivate } kind = command;
   v1::Command cmd;
   caf::typed_response_promise<v1::Reply> promise;
+  clock_type::time_point arrived = clock_type::now();
 };
 
 struct session_state {
@@ -42,6 +43,7 @@ struct session_state {
   // The request whose append or snapshot is in flight, and what it will make durable.
   std::optional<pending> current;
   std::vector<v1::Event> events;  // the in-flight command's, applied once durable
+  std::size_t snapshot_bytes = 0;  // of the snapshot in flight, 0 when none is
   std::vector<caf::actor> observers;
   clock_type::time_point last_activity = clock_type::now();
 };
@@ -92,6 +94,7 @@ void start_snapshot(self_ptr self) {
   request.session_id = st.opts.session_id;
   request.expected_version = st.state.version();
   st.state.SerializeToString(&request.snapshot);
+  st.snapshot_bytes = request.snapshot.size();
   st.events.clear();
   submit(self, std::move(request));
 }
@@ -147,6 +150,7 @@ void process_next(self_ptr self) {
         }
       next.SerializeToString(&request.snapshot);
     }
+    st.snapshot_bytes = request.snapshot.size();
     st.events = std::move(*events);
     st.current = std::move(p);
     submit(self, std::move(request));
@@ -230,8 +234,13 @@ void revalidate(self_ptr self) {
 session_actor::behavior_type session_behavior(self_ptr self, session_options opts) {
   auto& st = self->state;
   st.opts = std::move(opts);
+  const auto loading = clock_type::now();
   if (auto loaded = load(st.opts, UINT64_MAX, &st.last_snapshot)) {
     st.state = std::move(*loaded);
+    if (st.opts.on_activated)
+      st.opts.on_activated(std::chrono::duration_cast<std::chrono::microseconds>(
+                               clock_type::now() - loading),
+                           st.state.version() - st.last_snapshot);
   } else {
     st.broken = loaded.error();
   }
@@ -347,6 +356,12 @@ session_actor::behavior_type session_behavior(self_ptr self, session_options opt
         if (done.kind != pending::command || version / every != before / every)
           st.last_snapshot = version;
         if (holdings_changed && st.opts.on_state) st.opts.on_state(st.state);
+        if (st.opts.on_durable)
+          st.opts.on_durable(st.events,
+                             std::chrono::duration_cast<std::chrono::microseconds>(
+                                 clock_type::now() - done.arrived),
+                             st.snapshot_bytes);
+        st.snapshot_bytes = 0;
         for (const auto& observer : st.observers)
           for (const auto& event : st.events) caf::anon_send(observer, event_atom::value, event);
         answer(done.promise, accepted(version, std::move(st.events)));

@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <caf/actor.hpp>
 #include <caf/atom.hpp>
@@ -75,6 +76,15 @@ struct session_options {
   /// what the session holds (cart items, codes, customer), with the state then (the
   /// node keeps its topic subscriptions with it). Must not block.
   std::function<void(const v1::SessionState&)> on_state;
+  /// Called on the actor's thread once a request's events (and snapshot, if any) are
+  /// durable and applied: the events (empty for a bare snapshot), the time since the
+  /// request reached the session, and the snapshot's encoded size (0 when none was
+  /// written). Must not block.
+  std::function<void(const std::vector<v1::Event>&, std::chrono::microseconds, std::size_t)>
+      on_durable;
+  /// Called once a session has loaded: how long the snapshot + tail took, and how many
+  /// tail events were replayed.
+  std::function<void(std::chrono::microseconds, uint64_t)> on_activated;
   /// On activation, re-check the cart against today's stock and discount rules
   /// (ReconcileStock / RevalidateDiscounts as agent "souk-runtime"): the session may
   /// have missed changes while it was passivated.

@@ -10,7 +10,6 @@
 #include "session/schema_upgrade.hpp"
 
 namespace souk::session {
-namespace {
 
 std::string sha256_hex(const std::string& bytes) {
   unsigned char digest[EVP_MAX_MD_SIZE];
@@ -24,6 +23,8 @@ std::string sha256_hex(const std::string& bytes) {
   }
   return out;
 }
+
+namespace {
 
 unexpected<v1::Error> invalid(std::string message) {
   return fail(v1::ERROR_CODE_INVALID_TRANSFER, std::move(message));

@@ -8,6 +8,9 @@
 
 namespace souk::session {
 
+/// SHA-256 of `bytes`, as 64 lowercase hex digits.
+std::string sha256_hex(const std::string& bytes);
+
 /// The StateTransfer contract this build writes and reads.
 inline constexpr uint32_t current_contract_version = 1;
 

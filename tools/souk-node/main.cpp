@@ -2,18 +2,25 @@
 // then passivates every live session (final snapshots) and exits.
 // Options come from the command line and the config file, in CAF's style:
 //   souk-node --data-dir=data --load-catalog=tools/catalog/sample-catalog.jsonl
+//   souk-node --http 127.0.0.1:8080 --data-dir data --config souk.ini
 //   souk-node --config-file=souk.ini      (default: caf-application.ini if present)
 //   souk-node --help
+// With --http it serves the HTTP gateway (API keys in the config's [gateway] group),
+// /metrics, /viewer, and runs the background verifier.
 #include <pthread.h>
 #include <signal.h>
 
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <thread>
+#include <vector>
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 
+#include "runtime/gateway/gateway.hpp"
+#include "runtime/gateway/verifier.hpp"
 #include "runtime/node.hpp"
 #include "session/session_actor.hpp"
 
@@ -28,6 +35,15 @@ struct node_config : caf::actor_system_config {
   size_t snapshot_every = 100;
   size_t idle_timeout_ms = 3600 * 1000;
   size_t max_live_sessions = 100000;
+  std::string http;  // HOST:PORT
+  std::string log_file;
+  std::vector<std::string> api_keys;
+  size_t http_threads = 1;
+  size_t max_connections = 1024;
+  size_t body_limit = 1 << 20;
+  size_t request_timeout_ms = 15000;
+  size_t verify_interval_ms = 60000;
+  size_t verify_sample = 20;
 
   node_config() {
     session::add_session_message_types(*this);
@@ -43,11 +59,41 @@ struct node_config : caf::actor_system_config {
         .add(snapshot_every, "snapshot-every", "events between a session's snapshots")
         .add_ms(idle_timeout_ms, "idle-timeout", "passivate a session idle this long (ms)")
         .add(max_live_sessions, "max-live-sessions",
-             "live sessions beyond this passivate, least recently used first");
+             "live sessions beyond this passivate, least recently used first")
+        .add(http, "http", "serve the HTTP gateway on HOST:PORT (e.g. 127.0.0.1:8080)")
+        .add(log_file, "log-file",
+             "append the JSON-lines transition log here (default: stdout with --http)");
+    opt_group{custom_options_, "gateway"}
+        .add(api_keys, "api-keys",
+             "callers: \"AGENT_ID sha256:HEX SCOPE...\" each (soukctl hash-key KEY)")
+        .add(http_threads, "threads", "I/O threads serving HTTP")
+        .add(max_connections, "max-connections", "open connections beyond this get 503")
+        .add(body_limit, "body-limit", "request bodies above this many bytes get 413")
+        .add_ms(request_timeout_ms, "request-timeout",
+                "a request must arrive whole within this (ms); idle keep-alive closes then")
+        .add_ms(verify_interval_ms, "verify-interval",
+                "the background verifier's round (ms); 0 turns it off")
+        .add(verify_sample, "verify-sample", "sessions the verifier replays per round");
   }
 };
 
 }  // namespace
+
+// "--http 127.0.0.1:8080" and "--config FILE" as well as CAF's "--http=..." and
+// "--config-file=...".
+std::vector<std::string> caf_style(int argc, char** argv) {
+  std::vector<std::string> args;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--config") a = "--config-file";
+    if (a.rfind("--config=", 0) == 0) a = "--config-file=" + a.substr(9);
+    bool takes_value = a == "--http" || a == "--data-dir" || a == "--config-file" ||
+                       a == "--load-catalog" || a == "--log-file" || a == "--node-id";
+    if (takes_value && i + 1 < argc) a += std::string("=") + argv[++i];
+    args.push_back(a);
+  }
+  return args;
+}
 
 int main(int argc, char** argv) {
   // Blocked before any thread starts, so that every thread inherits the mask and the
@@ -59,7 +105,10 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   node_config cfg;
-  if (auto error = cfg.parse(argc, argv)) {
+  auto args = caf_style(argc, argv);
+  std::vector<char*> argv2{argv[0]};
+  for (auto& a : args) argv2.push_back(a.data());
+  if (auto error = cfg.parse(static_cast<int>(argv2.size()), argv2.data())) {
     std::cerr << "souk-node: " << to_string(error) << " (see --help)\n";
     return 2;
   }
@@ -72,6 +121,24 @@ int main(int argc, char** argv) {
   options.snapshot_every = cfg.snapshot_every;
   options.idle_timeout = std::chrono::milliseconds(cfg.idle_timeout_ms);
   options.max_live_sessions = cfg.max_live_sessions;
+  std::unique_ptr<std::ofstream> log_file;
+  std::unique_ptr<runtime::transition_log> log;
+  if (!cfg.log_file.empty()) {
+    log_file = std::make_unique<std::ofstream>(cfg.log_file, std::ios::app);
+    if (!*log_file) {
+      std::cerr << "souk-node: cannot write " << cfg.log_file << "\n";
+      return 2;
+    }
+    log = std::make_unique<runtime::transition_log>(*log_file);
+  } else if (!cfg.http.empty()) {
+    log = std::make_unique<runtime::transition_log>(std::cout);
+  }
+  options.log = log.get();
+  auto keys = gateway::api_keys::parse(cfg.api_keys);
+  if (!keys) {
+    std::cerr << "souk-node: gateway.api-keys: " << keys.error().message() << "\n";
+    return 2;
+  }
   auto node = runtime::node::open(system, options);
   if (!node) {
     std::cerr << "souk-node: " << node.error().message() << "\n";
@@ -91,6 +158,35 @@ int main(int argc, char** argv) {
               << counts->stock_levels << " stock levels, " << counts->discounts
               << " discounts, " << counts->customers << " customers\n";
   }
+  std::unique_ptr<gateway::verifier> verifier;
+  std::unique_ptr<gateway::gateway> api;
+  std::unique_ptr<gateway::http_server> server;
+  if (!cfg.http.empty()) {
+    auto colon = cfg.http.rfind(':');
+    unsigned long port = colon == std::string::npos ? 0 : std::strtoul(cfg.http.c_str() + colon + 1, nullptr, 10);
+    if (colon == std::string::npos || port > 65535) {
+      std::cerr << "souk-node: --http wants HOST:PORT, got '" << cfg.http << "'\n";
+      return 2;
+    }
+    gateway::verifier_options vopts;
+    vopts.interval = std::chrono::milliseconds(cfg.verify_interval_ms);
+    vopts.sample = cfg.verify_sample;
+    verifier = std::make_unique<gateway::verifier>(system, **node, vopts);
+    api = std::make_unique<gateway::gateway>(system, **node, std::move(*keys), verifier.get());
+    gateway::http_limits limits;
+    limits.max_connections = cfg.max_connections;
+    limits.body_limit = cfg.body_limit;
+    limits.request_timeout = std::chrono::milliseconds(cfg.request_timeout_ms);
+    server = std::make_unique<gateway::http_server>(*api, limits);
+    if (auto error = server->start(cfg.http.substr(0, colon), static_cast<unsigned short>(port),
+                                   cfg.http_threads);
+        !error.empty()) {
+      std::cerr << "souk-node: " << error << "\n";
+      return 3;
+    }
+    std::cout << "souk-node: HTTP on " << cfg.http.substr(0, colon) << ":" << server->port()
+              << " (" << cfg.api_keys.size() << " API keys), viewer at /viewer" << std::endl;
+  }
   std::cout << "souk-node: " << options.node_id << " serving " << options.data_dir
             << " (Ctrl-C or SIGTERM to stop)" << std::endl;
 
@@ -98,7 +194,11 @@ int main(int argc, char** argv) {
   sigwait(&stop_signals, &signal);
   std::cout << "souk-node: " << (signal == SIGINT ? "SIGINT" : "SIGTERM") << ", passivating "
             << (*node)->live_sessions() << " live sessions" << std::endl;
+  if (server) server->stop();  // no new requests; those in flight are answered or dropped
+  verifier.reset();
   (*node)->shutdown();
+  system.await_all_actors_done();  // the gateway's request actors end with the sessions
+  if (log) log->flush();
   auto stats = (*node)->journal().stats();
   std::cout << "souk-node: stopped; " << stats.appended_events << " events appended in "
             << stats.commits << " commits this run" << std::endl;

@@ -1,0 +1,616 @@
+#include "runtime/gateway/gateway.hpp"
+
+#include <cctype>
+#include <map>
+#include <random>
+
+#include <boost/beast/http/field.hpp>
+#include <boost/beast/http/verb.hpp>
+#include <caf/actor_cast.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+#include <google/protobuf/util/json_util.h>
+#include <google/protobuf/util/time_util.h>
+
+#include "agents/handoff.hpp"
+#include "runtime/gateway/verifier.hpp"
+#include "runtime/inspect.hpp"
+#include "runtime/node_client.hpp"
+#include "session/scopes.hpp"
+#include "session/ulid.hpp"
+#include "souk/v1/api.pb.h"
+
+namespace souk::gateway {
+namespace {
+
+namespace http = boost::beast::http;
+using google::protobuf::util::TimeUtil;
+using session::scope::session_read;
+using session::scope::session_write;
+
+using sse_tick_atom = caf::atom_constant<caf::atom("sse_tick")>;
+
+std::string_view sv(boost::beast::string_view s) { return {s.data(), s.size()}; }
+
+std::string to_json(const google::protobuf::Message& message) {
+  std::string out;
+  google::protobuf::util::JsonPrintOptions options;
+  (void)google::protobuf::util::MessageToJsonString(message, &out, options);
+  return out;
+}
+
+// Strict: an unknown field is an error, not silently dropped.
+std::optional<std::string> from_json(const std::string& body, google::protobuf::Message& message) {
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = false;
+  auto status = google::protobuf::util::JsonStringToMessage(body, &message, options);
+  if (status.ok()) return std::nullopt;
+  return "the body is not a valid " + message.GetDescriptor()->full_name() + " in JSON: " +
+         std::string(status.message());
+}
+
+unsigned status_of(v1::ErrorCode code) {
+  switch (code) {
+    case v1::ERROR_CODE_VERSION_CONFLICT: return 409;
+    case v1::ERROR_CODE_PERMISSION_DENIED: return 403;
+    case v1::ERROR_CODE_UNAUTHENTICATED: return 401;
+    case v1::ERROR_CODE_NOT_FOUND: return 404;
+    case v1::ERROR_CODE_PAYLOAD_TOO_LARGE: return 413;
+    case v1::ERROR_CODE_INVALID_ARGUMENT:
+    case v1::ERROR_CODE_UNSUPPORTED_SCHEMA_VERSION:
+    case v1::ERROR_CODE_UNKNOWN_EVENT:
+      return 400;
+    case v1::ERROR_CODE_CORRUPT_RECORD: return 500;
+    case v1::ERROR_CODE_STORAGE_FAILURE:
+    case v1::ERROR_CODE_OVERLOADED:
+    case v1::ERROR_CODE_TIMEOUT:
+      return 503;
+    default: return 422;  // a business rule (or a transfer that does not hold)
+  }
+}
+
+std::string percent_decode(std::string_view in) {
+  std::string out;
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    if (in[i] == '%' && i + 2 < in.size() && std::isxdigit(in[i + 1]) && std::isxdigit(in[i + 2])) {
+      out += static_cast<char>(std::stoi(std::string(in.substr(i + 1, 2)), nullptr, 16));
+      i += 2;
+    } else {
+      out += in[i] == '+' ? ' ' : in[i];
+    }
+  }
+  return out;
+}
+
+struct target {
+  std::vector<std::string> path;  // decoded segments
+  std::map<std::string, std::string> query;
+};
+
+target parse_target(std::string_view raw) {
+  target t;
+  auto q = raw.find('?');
+  auto path = raw.substr(0, q);
+  for (std::size_t at = 0; at < path.size();) {
+    auto end = path.find('/', at);
+    if (end == std::string_view::npos) end = path.size();
+    if (end > at) t.path.push_back(percent_decode(path.substr(at, end - at)));
+    at = end + 1;
+  }
+  if (q == std::string_view::npos) return t;
+  auto query = raw.substr(q + 1);
+  for (std::size_t at = 0; at < query.size();) {
+    auto end = query.find('&', at);
+    if (end == std::string_view::npos) end = query.size();
+    auto pair = query.substr(at, end - at);
+    auto eq = pair.find('=');
+    t.query[percent_decode(pair.substr(0, eq))] =
+        eq == std::string_view::npos ? "" : percent_decode(pair.substr(eq + 1));
+    at = end + 1;
+  }
+  return t;
+}
+
+bool valid_session_id(const std::string& id) {
+  if (id.empty() || id.size() > 128) return false;
+  return std::all_of(id.begin(), id.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' ||
+           c == ':';
+  });
+}
+
+std::optional<uint64_t> parse_u64(const std::string& text) {
+  if (text.empty() || text.size() > 19 || text.find_first_not_of("0123456789") != std::string::npos)
+    return std::nullopt;
+  return std::stoull(text);
+}
+
+std::string sse_frame(const v1::Event& event) {
+  const auto* field = v1::Event::descriptor()->FindFieldByNumber(event.body_case());
+  return "id: " + std::to_string(event.seq()) + "\nevent: " + (field ? field->name() : "event") +
+         "\ndata: " + to_json(event) + "\n\n";
+}
+
+}  // namespace
+
+struct gateway::impl {
+  caf::actor_system& system;
+  runtime::node& node;
+  api_keys keys;
+  const verifier* checker;
+  gateway_options options;
+  std::mt19937_64 random{std::random_device{}()};
+  std::mutex random_mutex;
+
+  impl(caf::actor_system& s, runtime::node& n, api_keys k, const verifier* v, gateway_options o)
+      : system(s), node(n), keys(std::move(k)), checker(v), options(o) {}
+
+  // One exchange: the request, who made it, and the way back.
+  struct exchange {
+    http_request request;
+    std::shared_ptr<responder> out;
+    identity who;
+    target where;
+  };
+  using exchange_ptr = std::shared_ptr<exchange>;
+
+  void reply(const exchange& x, unsigned status, std::string body) {
+    x.out->reply(json_response(x.request, status, std::move(body)));
+  }
+  void reply(const exchange& x, const google::protobuf::Message& message) {
+    reply(x, 200, to_json(message));
+  }
+
+  // Every refusal is counted and logged (by the caller's identity, never its key).
+  void refuse(const exchange& x, v1::Error error) {
+    auto status = status_of(error.code());
+    auto& m = node.metrics();
+    switch (status) {
+      case 401: m.refused_unauthenticated.add(); break;
+      case 403: m.refused_forbidden.add(); break;
+      case 409: m.conflicts.add(); break;
+      case 422: m.refused_rule.add(); break;
+      case 400: case 413: m.bad_requests.add(); break;
+      default: break;
+    }
+    if (auto* log = node.log())
+      log->refusal(static_cast<int>(status), x.who.agent_id.empty() ? "-" : x.who.agent_id,
+                   std::string(x.request.method_string()),
+                   x.where.path.empty() ? "/" : std::string(x.request.target().substr(
+                                                    0, x.request.target().find('?'))),
+                   v1::ErrorCode_Name(error.code()), error.message());
+    reply(x, status, to_json(error));
+  }
+  void refuse(const exchange& x, v1::ErrorCode code, std::string message, uint64_t version = 0) {
+    refuse(x, session::make_error(code, std::move(message), version));
+  }
+
+  bool allowed(const exchange& x, std::string_view scope) {
+    if (x.who.may(scope)) return true;
+    refuse(x, v1::ERROR_CODE_PERMISSION_DENIED,
+           "agent '" + x.who.agent_id + "' may not do this: it needs scope " + std::string(scope));
+    return false;
+  }
+
+  // Sends `args` to the session's actor and hands its reply (type R) to `done`, from a
+  // short-lived actor, so that no I/O thread waits. A session that stopped between
+  // lookup and send is looked up (activated) once more.
+  template <class R, class Done, class... Ts>
+  void ask(exchange_ptr x, const std::string& session_id, Done done, Ts... args) {
+    system.spawn([this, x, session_id, done, args...](caf::event_based_actor* self) {
+      auto fail = [this, x, session_id](const caf::error& error) {
+        refuse(*x, error == caf::sec::request_timeout ? v1::ERROR_CODE_TIMEOUT
+                                                      : v1::ERROR_CODE_OVERLOADED,
+               "session " + session_id + " did not answer: " + system.render(error));
+      };
+      self->request(node.session(session_id), options.session_timeout, args...)
+          .then([done](R& reply) { done(std::move(reply)); },
+                [this, self, session_id, done, fail, args...](caf::error& error) {
+                  if (error != caf::sec::request_receiver_down) return fail(error);
+                  self->request(node.session(session_id), options.session_timeout, args...)
+                      .then([done](R& reply) { done(std::move(reply)); },
+                            [fail](caf::error& again) { fail(again); });
+                });
+    });
+  }
+
+  // Blocking work (LMDB writes, a handoff's several steps) on its own thread, joined by
+  // the actor system at shutdown.
+  template <class F>
+  void offload(F work) {
+    system.spawn<caf::detached>([work]() mutable { work(); });
+  }
+
+  std::string new_command_id() {
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                  std::chrono::system_clock::now().time_since_epoch()).count();
+    std::lock_guard<std::mutex> lock(random_mutex);
+    return "http-" + session::make_ulid(static_cast<uint64_t>(ms),
+                                        static_cast<uint16_t>(random()), random());
+  }
+
+  void handle(exchange_ptr x);
+  void run_command(exchange_ptr x, const std::string& id);
+  void get_state(exchange_ptr x, const std::string& id);
+  void get_events(exchange_ptr x, const std::string& id);
+  void stream_events(exchange_ptr x, const std::string& id, uint64_t after);
+  void handoff(exchange_ptr x, const std::string& id);
+  void list_sessions(exchange_ptr x);
+  template <class M, class Publish>
+  void publish(exchange_ptr x, std::string_view scope, Publish publish_fn);
+};
+
+gateway::gateway(caf::actor_system& system, runtime::node& node, api_keys keys,
+                 const verifier* checker, gateway_options options)
+    : impl_(std::make_unique<impl>(system, node, std::move(keys), checker, options)) {}
+
+gateway::~gateway() = default;
+
+void gateway::handle(http_request request, std::shared_ptr<responder> respond) {
+  auto x = std::make_shared<impl::exchange>();
+  x->where = parse_target(sv(request.target()));
+  x->request = std::move(request);
+  x->out = std::move(respond);
+  impl_->node.metrics().http_requests.add();
+  impl_->handle(std::move(x));
+}
+
+void gateway::impl::handle(exchange_ptr x) {
+  const auto& path = x->where.path;
+  const auto method = x->request.method();
+  const bool get = method == http::verb::get, post = method == http::verb::post;
+  // Open: health, metrics (no personal data) and the viewer page (it asks for a key).
+  if (path.size() == 1 && path[0] == "healthz" && get) {
+    v1::Health health;
+    health.set_status("ok");
+    health.set_node_id(node.options().node_id);
+    health.set_live_sessions(node.live_sessions());
+    return reply(*x, health);
+  }
+  if (path.size() == 1 && path[0] == "metrics" && get) {
+    http_response res{http::status::ok, x->request.version()};
+    res.set(http::field::content_type, "text/plain; version=0.0.4");
+    res.keep_alive(x->request.keep_alive());
+    res.body() = node.metrics().render();
+    res.prepare_payload();
+    return x->out->reply(std::move(res));
+  }
+  if (path.size() == 1 && path[0] == "viewer" && get) {
+    http_response res{http::status::ok, x->request.version()};
+    res.set(http::field::content_type, "text/html; charset=utf-8");
+    res.keep_alive(x->request.keep_alive());
+    res.body() = viewer_html;
+    res.prepare_payload();
+    return x->out->reply(std::move(res));
+  }
+  if (path.empty() || path[0] != "v1")
+    return refuse(*x, v1::ERROR_CODE_NOT_FOUND, "no such resource: " +
+                                                    std::string(x->request.target()));
+
+  auto who = keys.authenticate(sv(x->request[http::field::authorization]));
+  if (!who) {
+    x->request.set(http::field::authorization, "");  // never kept, never logged
+    return refuse(*x, v1::ERROR_CODE_UNAUTHENTICATED,
+                  x->request[http::field::authorization].empty()
+                      ? "this needs an API key: Authorization: Bearer <key>"
+                      : "the API key is not one this node knows");
+  }
+  x->who = std::move(*who);
+
+  auto wrong_method = [&](const char* allowed) {
+    refuse(*x, v1::ERROR_CODE_INVALID_ARGUMENT,
+           std::string(x->request.method_string()) + " is not allowed here; use " + allowed);
+  };
+  if (path.size() >= 2 && path[1] == "sessions") {
+    if (path.size() == 2) return get ? list_sessions(x) : wrong_method("GET");
+    const auto& id = path[2];
+    if (!valid_session_id(id))
+      return refuse(*x, v1::ERROR_CODE_INVALID_ARGUMENT,
+                    "a session id is 1-128 characters of letters, digits, '-', '_', '.', ':'");
+    if (path.size() == 3) return get ? get_state(x, id) : wrong_method("GET");
+    if (path.size() == 4 && path[3] == "commands") return post ? run_command(x, id) : wrong_method("POST");
+    if (path.size() == 4 && path[3] == "events") return get ? get_events(x, id) : wrong_method("GET");
+    if (path.size() == 4 && path[3] == "handoff") return post ? handoff(x, id) : wrong_method("POST");
+    if (path.size() == 4 && path[3] == "diff") {
+      if (!get) return wrong_method("GET");
+      if (!allowed(*x, session_read)) return;
+      auto now = TimeUtil::GetCurrentTime();
+      auto from = runtime::parse_point(x->where.query["from"], now);
+      auto to = x->where.query.count("to") ? runtime::parse_point(x->where.query["to"], now)
+                                           : session::result<runtime::history_point>(
+                                                 runtime::history_point{node.journal().version(id)});
+      if (!from) return refuse(*x, from.error());
+      if (!to) return refuse(*x, to.error());
+      auto d = runtime::diff(node.journal(), id, *from, *to);
+      return d ? reply(*x, *d) : refuse(*x, d.error());
+    }
+    if (path.size() == 4 && path[3] == "verify") {
+      if (!get) return wrong_method("GET");
+      if (!allowed(*x, session_read)) return;
+      if (!checker) return refuse(*x, v1::ERROR_CODE_NOT_FOUND, "this node runs no verifier");
+      return offload([this, x, id] {
+        auto report = const_cast<verifier*>(checker)->check(id);
+        report ? reply(*x, *report) : refuse(*x, report.error());
+      });
+    }
+    if (path.size() == 4 && path[3] == "transfer") {
+      if (!get) return wrong_method("GET");
+      if (!allowed(*x, session_read)) return;
+      if (node.journal().version(id) == 0)
+        return refuse(*x, v1::ERROR_CODE_NOT_FOUND, "no session " + id);
+      return ask<v1::TransferReply>(
+          x, id,
+          [this, x](v1::TransferReply r) {
+            r.has_transfer() ? reply(*x, r.transfer()) : refuse(*x, r.error());
+          },
+          session::export_atom::value, x->where.query["to"], x->where.query["reason"]);
+    }
+    return refuse(*x, v1::ERROR_CODE_NOT_FOUND, "no such resource: " +
+                                                    std::string(x->request.target()));
+  }
+  if (path.size() == 2 && path[1] == "inventory") {
+    if (!post) return wrong_method("POST");
+    return publish<v1::StockLevel>(x, session::scope::inventory_publish, [this](const v1::StockLevel& l, const identity& w) -> session::result<std::size_t> {
+      if (l.sku().empty() || l.available() < 0)
+        return session::fail(v1::ERROR_CODE_INVALID_ARGUMENT,
+                             "a stock level needs a sku and available >= 0");
+      return node.publish_stock(l, w.agent_id);
+    });
+  }
+  if (path.size() == 2 && path[1] == "discounts") {
+    if (!post) return wrong_method("POST");
+    return publish<v1::DiscountRule>(x, session::scope::inventory_publish, [this](const v1::DiscountRule& r, const identity& w) -> session::result<std::size_t> {
+      if (r.code().empty())
+        return session::fail(v1::ERROR_CODE_INVALID_ARGUMENT, "a discount rule needs a code");
+      return node.publish_discount(r, w.agent_id);
+    });
+  }
+  if (path.size() == 3 && path[1] == "customers") {
+    if (!post) return wrong_method("POST");
+    auto id = path[2];
+    return publish<v1::CustomerRecord>(x, session::scope::customer_publish, [this, id](v1::CustomerRecord c, const identity& w) -> session::result<std::size_t> {
+      if (!c.customer_id().empty() && c.customer_id() != id)
+        return session::fail(v1::ERROR_CODE_INVALID_ARGUMENT,
+                             "the body's customerId '" + c.customer_id() +
+                                 "' is not the path's '" + id + "'");
+      c.set_customer_id(id);
+      return node.publish_customer(c, w.agent_id);
+    });
+  }
+  refuse(*x, v1::ERROR_CODE_NOT_FOUND, "no such resource: " + std::string(x->request.target()));
+}
+
+void gateway::impl::run_command(exchange_ptr x, const std::string& id) {
+  v1::Command command;
+  if (auto error = from_json(x->request.body(), command))
+    return refuse(*x, v1::ERROR_CODE_INVALID_ARGUMENT, *error);
+  if (command.body_case() == v1::Command::BODY_NOT_SET)
+    return refuse(*x, v1::ERROR_CODE_INVALID_ARGUMENT,
+                  "the command has no body: give one of startSession, addToCart, ...");
+  if (!command.session_id().empty() && command.session_id() != id)
+    return refuse(*x, v1::ERROR_CODE_INVALID_ARGUMENT,
+                  "the body's sessionId '" + command.session_id() + "' is not the path's '" + id + "'");
+  if (!command.agent_id().empty() && command.agent_id() != x->who.agent_id)
+    return refuse(*x, v1::ERROR_CODE_INVALID_ARGUMENT,
+                  "the body's agentId '" + command.agent_id() + "' is not the caller's ('" +
+                      x->who.agent_id + "'): the API key says who is acting");
+  if (command.scopes_size() > 0)
+    return refuse(*x, v1::ERROR_CODE_INVALID_ARGUMENT,
+                  "scopes come from the API key, not from the body");
+  if (auto match = x->request[http::field::if_match]; !match.empty()) {
+    std::string v(match);
+    if (v.rfind("W/", 0) == 0) v = v.substr(2);
+    if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
+    auto version = parse_u64(v);
+    if (!version)
+      return refuse(*x, v1::ERROR_CODE_INVALID_ARGUMENT,
+                    "If-Match must be a session version, e.g. If-Match: \"3\"");
+    if (command.has_expected_version() && command.expected_version() != *version)
+      return refuse(*x, v1::ERROR_CODE_INVALID_ARGUMENT,
+                    "If-Match and expectedVersion disagree");
+    command.set_expected_version(*version);
+  }
+  command.set_session_id(id);
+  command.set_agent_id(x->who.agent_id);
+  for (const auto& s : x->who.scopes) command.add_scopes(s);
+  if (command.command_id().empty()) command.set_command_id(new_command_id());
+  // The session checks the scopes too; refusing here spares it the message.
+  if (!allowed(*x, session::required_scope(command))) return;
+  ask<v1::Reply>(
+      x, id,
+      [this, x](v1::Reply r) {
+        if (r.has_error()) return refuse(*x, r.error());
+        auto res = json_response(x->request, 200, to_json(r.accepted()));
+        res.set(http::field::etag, "\"" + std::to_string(r.accepted().version()) + "\"");
+        x->out->reply(std::move(res));
+      },
+      session::run_atom::value, std::move(command));
+}
+
+void gateway::impl::get_state(exchange_ptr x, const std::string& id) {
+  if (!allowed(*x, session_read)) return;
+  auto& q = x->where.query;
+  if (q.count("version") || q.count("at")) {
+    if (q.count("version") && q.count("at"))
+      return refuse(*x, v1::ERROR_CODE_INVALID_ARGUMENT, "give ?version=N or ?at=TIME, not both");
+    auto point = q.count("version")
+                     ? (parse_u64(q["version"]) ? session::result<runtime::history_point>(
+                                                      runtime::history_point{*parse_u64(q["version"])})
+                                                : session::fail(v1::ERROR_CODE_INVALID_ARGUMENT,
+                                                                "?version must be a number"))
+                     : runtime::parse_point(q["at"], TimeUtil::GetCurrentTime());
+    if (!point) return refuse(*x, point.error());
+    auto state = runtime::state_at(node.journal(), id, *point);
+    return state ? reply(*x, *state) : refuse(*x, state.error());
+  }
+  if (node.journal().version(id) == 0 && !node.live_session(id))
+    return refuse(*x, v1::ERROR_CODE_NOT_FOUND, "no session " + id);
+  ask<v1::StateReply>(
+      x, id,
+      [this, x](v1::StateReply r) {
+        if (r.has_error()) return refuse(*x, r.error());
+        auto res = json_response(x->request, 200, to_json(r.state()));
+        res.set(http::field::etag, "\"" + std::to_string(r.state().version()) + "\"");
+        x->out->reply(std::move(res));
+      },
+      session::state_atom::value);
+}
+
+void gateway::impl::get_events(exchange_ptr x, const std::string& id) {
+  if (!allowed(*x, session_read)) return;
+  auto& q = x->where.query;
+  uint64_t after = 0;
+  if (q.count("after")) {
+    auto n = parse_u64(q["after"]);
+    if (!n) return refuse(*x, v1::ERROR_CODE_INVALID_ARGUMENT, "?after must be a number");
+    after = *n;
+  }
+  const bool stream =
+      x->request[http::field::accept].find("text/event-stream") != boost::string_view::npos;
+  if (stream) {
+    if (auto last = x->request["Last-Event-ID"]; !last.empty()) {
+      auto n = parse_u64(std::string(last));
+      if (!n) return refuse(*x, v1::ERROR_CODE_INVALID_ARGUMENT, "Last-Event-ID must be a seq");
+      after = *n;
+    }
+    return stream_events(x, id, after);
+  }
+  std::size_t limit = options.max_page;
+  if (q.count("limit")) {
+    auto n = parse_u64(q["limit"]);
+    if (!n || *n == 0) return refuse(*x, v1::ERROR_CODE_INVALID_ARGUMENT, "?limit must be 1 or more");
+    limit = std::min<std::size_t>(*n, options.max_page);
+  }
+  const uint64_t version = node.journal().version(id);
+  if (version == 0) return refuse(*x, v1::ERROR_CODE_NOT_FOUND, "no session " + id);
+  v1::EventPage page;
+  page.set_version(version);
+  if (after < version) {
+    auto events = node.journal().events(id, after + 1, after + limit);
+    if (!events) return refuse(*x, events.error());
+    for (auto& e : *events) *page.add_events() = std::move(e);
+  }
+  reply(*x, page);
+}
+
+// Live events over Server-Sent Events: subscribe first, then send the history after
+// `after` from the journal, then every event as it becomes durable — an event that both
+// paths deliver goes out once (by seq), so a client resuming from Last-Event-ID loses
+// and repeats nothing. The stream ends when the client leaves or the session stops.
+void gateway::impl::stream_events(exchange_ptr x, const std::string& id, uint64_t after) {
+  if (node.journal().version(id) == 0 && !node.live_session(id))
+    return refuse(*x, v1::ERROR_CODE_NOT_FOUND, "no session " + id);
+  system.spawn([this, x, id, after](caf::event_based_actor* self) -> caf::behavior {
+    auto sent = std::make_shared<uint64_t>(after);
+    auto session_actor = node.session(id);
+    auto me = caf::actor_cast<caf::actor>(self);
+    auto finish = [self, x, session_actor, me] {
+      self->send(session_actor, session::unsub_atom::value, me);
+      x->out->end();
+      self->quit();
+    };
+    x->out->open_stream("text/event-stream");
+    self->monitor(session_actor);
+    self->set_down_handler([x, self](const caf::down_msg&) {
+      x->out->send(": the session passivated; reconnect to resume\n\n");
+      x->out->end();
+      self->quit();
+    });
+    self->request(session_actor, options.session_timeout, session::subscribe_atom::value, me)
+        .await(
+            [this, x, id, sent](bool) {
+              auto events = node.journal().events(id, *sent + 1);
+              if (!events) return;
+              for (const auto& e : *events) {
+                x->out->send(sse_frame(e));
+                *sent = e.seq();
+              }
+            },
+            [x, self](caf::error&) {
+              x->out->end();
+              self->quit();
+            });
+    self->delayed_send(self, options.stream_heartbeat, sse_tick_atom::value);
+    return {
+        [x, sent, finish](session::event_atom, const v1::Event& e) {
+          if (x->out->closed()) return finish();
+          if (e.seq() <= *sent) return;
+          x->out->send(sse_frame(e));
+          *sent = e.seq();
+        },
+        [this, x, self, finish](sse_tick_atom) {
+          if (x->out->closed()) return finish();
+          x->out->send(": keep-alive\n\n");
+          self->delayed_send(self, options.stream_heartbeat, sse_tick_atom::value);
+        },
+    };
+  });
+}
+
+void gateway::impl::handoff(exchange_ptr x, const std::string& id) {
+  if (!allowed(*x, session_write)) return;
+  v1::HandoffRequest request;
+  if (auto error = from_json(x->request.body(), request))
+    return refuse(*x, v1::ERROR_CODE_INVALID_ARGUMENT, *error);
+  if (request.to_agent_id().empty())
+    return refuse(*x, v1::ERROR_CODE_INVALID_ARGUMENT, "a handoff needs toAgentId");
+  if (node.journal().version(id) == 0)
+    return refuse(*x, v1::ERROR_CODE_NOT_FOUND, "no session " + id);
+  offload([this, x, id, request] {
+    runtime::node_client sessions(system, node, options.session_timeout);
+    auto exported = sessions.export_transfer(id, request.to_agent_id(),
+                                             request.reason().empty() ? "handoff over HTTP"
+                                                                      : request.reason());
+    if (exported.has_error()) return refuse(*x, exported.error());
+    auto result = agents::accept_handoff(exported.transfer(), request.to_agent_id(),
+                                         request.channel().empty() ? "email" : request.channel(),
+                                         node.context(), sessions);
+    v1::HandoffReply out;
+    out.set_accepted(result.accepted);
+    out.set_message(result.message);
+    out.set_version(node.journal().version(id));
+    reply(*x, out);
+  });
+}
+
+void gateway::impl::list_sessions(exchange_ptr x) {
+  if (!allowed(*x, session_read)) return;
+  auto& q = x->where.query;
+  std::size_t limit = 100;
+  if (q.count("limit")) {
+    auto n = parse_u64(q["limit"]);
+    if (!n || *n == 0) return refuse(*x, v1::ERROR_CODE_INVALID_ARGUMENT, "?limit must be 1 or more");
+    limit = std::min<std::size_t>(*n, 10000);
+  }
+  const std::string customer = q.count("customer") ? q["customer"] : "";
+  const std::string prefix = q.count("q") ? q["q"] : "";
+  auto records = node.journal().sessions_by_activity(customer.empty() && prefix.empty() ? limit : SIZE_MAX);
+  if (!records) return refuse(*x, records.error());
+  v1::SessionList list;
+  for (auto& r : *records) {
+    if (!customer.empty() && r.customer_id() != customer) continue;
+    if (!prefix.empty() && r.session_id().find(prefix) == std::string::npos &&
+        r.customer_id().find(prefix) == std::string::npos)
+      continue;
+    *list.add_sessions() = std::move(r);
+    if (static_cast<std::size_t>(list.sessions_size()) >= limit) break;
+  }
+  reply(*x, list);
+}
+
+template <class M, class Publish>
+void gateway::impl::publish(exchange_ptr x, std::string_view scope, Publish publish_fn) {
+  if (!allowed(*x, scope)) return;
+  M message;
+  if (auto error = from_json(x->request.body(), message))
+    return refuse(*x, v1::ERROR_CODE_INVALID_ARGUMENT, *error);
+  offload([this, x, message = std::move(message), publish_fn] {
+    auto told = publish_fn(message, x->who);
+    if (!told) return refuse(*x, told.error());
+    v1::PublishReply out;
+    out.set_sessions_told(*told);
+    reply(*x, out);
+  });
+}
+
+}  // namespace souk::gateway

@@ -1,0 +1,255 @@
+#include "runtime/gateway/http_server.hpp"
+
+#include <atomic>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+namespace souk::gateway {
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+class connection;
+
+struct shared_state {
+  shared_state(request_handler& h, http_limits l) : handler(h), limits(l) {}
+  request_handler& handler;
+  http_limits limits;
+  std::atomic<std::size_t> connections{0};
+};
+
+class connection : public std::enable_shared_from_this<connection> {
+ public:
+  connection(tcp::socket socket, std::shared_ptr<shared_state> shared)
+      : stream_(std::move(socket)), shared_(std::move(shared)) {
+    ++shared_->connections;
+  }
+  ~connection() { --shared_->connections; }
+
+  void start() {
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read(); });
+  }
+
+  // Too many connections: say so and close.
+  void refuse() {
+    auto res = std::make_shared<http_response>(http::status::service_unavailable, 11);
+    res->set(http::field::content_type, "application/json");
+    res->set(http::field::retry_after, "1");
+    res->keep_alive(false);
+    res->body() = R"({"code":"ERROR_CODE_OVERLOADED","message":"too many connections"})";
+    res->prepare_payload();
+    write(res);
+  }
+
+  // Responder side; all run on the connection's strand.
+  void deliver(http_response response) {
+    auto res = std::make_shared<http_response>(std::move(response));
+    net::post(stream_.get_executor(), [self = shared_from_this(), res] {
+      self->write(res);
+    });
+  }
+  void open_stream(const std::string& content_type) {
+    net::post(stream_.get_executor(), [self = shared_from_this(), content_type] {
+      self->streaming_ = true;
+      auto header = std::make_shared<std::string>(
+          "HTTP/1.1 200 OK\r\nContent-Type: " + content_type +
+          "\r\nCache-Control: no-cache\r\nConnection: close\r\nServer: souk\r\n\r\n");
+      self->queue_raw(header);
+      self->watch_for_close();
+    });
+  }
+  void send(std::string data) {
+    auto chunk = std::make_shared<std::string>(std::move(data));
+    net::post(stream_.get_executor(), [self = shared_from_this(), chunk] {
+      if (self->streaming_) self->queue_raw(chunk);
+    });
+  }
+  void end() {
+    net::post(stream_.get_executor(), [self = shared_from_this()] {
+      self->ending_ = true;
+      if (self->raw_.empty()) self->close();
+    });
+  }
+  bool closed() const { return closed_.load(); }
+
+ private:
+  void read() {
+    parser_.emplace();
+    parser_->body_limit(shared_->limits.body_limit);
+    parser_->header_limit(static_cast<std::uint32_t>(shared_->limits.header_limit));
+    stream_.expires_after(shared_->limits.request_timeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                       self->on_read(ec);
+                     });
+  }
+
+  void on_read(beast::error_code ec) {
+    if (ec == http::error::body_limit || ec == http::error::header_limit) {
+      bool body = ec == http::error::body_limit;
+      auto res = std::make_shared<http_response>(
+          body ? http::status::payload_too_large
+               : http::status::request_header_fields_too_large, 11);
+      res->set(http::field::content_type, "application/json");
+      res->keep_alive(false);
+      res->body() = std::string(R"({"code":"ERROR_CODE_PAYLOAD_TOO_LARGE","message":")") +
+                    (body ? "the body is larger than " + std::to_string(shared_->limits.body_limit) +
+                                " bytes"
+                          : std::string("the headers are too large")) +
+                    "\"}";
+      res->prepare_payload();
+      return write(res);
+    }
+    if (ec) return close();
+    stream_.expires_never();  // the handler answers; its own time-outs bound the wait
+    shared_->handler.handle(parser_->release(), std::make_shared<connection_responder>(
+                                                    shared_from_this()));
+  }
+
+  void write(std::shared_ptr<http_response> res) {
+    stream_.expires_after(shared_->limits.write_timeout);
+    http::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code ec,
+                                                                       std::size_t) {
+      if (ec || !res->keep_alive()) return self->close();
+      self->read();
+    });
+  }
+
+  void queue_raw(std::shared_ptr<std::string> data) {
+    raw_.push_back(std::move(data));
+    if (raw_.size() == 1) write_raw();
+  }
+  void write_raw() {
+    stream_.expires_after(shared_->limits.write_timeout);
+    net::async_write(stream_, net::buffer(*raw_.front()),
+                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                       if (ec) return self->close();
+                       self->raw_.pop_front();
+                       if (!self->raw_.empty()) return self->write_raw();
+                       self->stream_.expires_never();
+                       if (self->ending_) self->close();
+                     });
+  }
+  // A stream's peer sends nothing; a receive that completes means it left (or sent
+  // junk, which ends the stream too).
+  void watch_for_close() {
+    peek_buffer_.resize(1);
+    stream_.socket().async_receive(net::buffer(peek_buffer_), [self = shared_from_this()](
+                                                                  beast::error_code, std::size_t) {
+      self->close();
+    });
+  }
+
+  void close() {
+    if (closed_.exchange(true)) return;
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.socket().close(ignored);
+  }
+
+  struct connection_responder final : responder {
+    explicit connection_responder(std::shared_ptr<connection> c) : conn(std::move(c)) {}
+    void reply(http_response response) override { conn->deliver(std::move(response)); }
+    void open_stream(const std::string& content_type) override { conn->open_stream(content_type); }
+    void send(std::string data) override { conn->send(std::move(data)); }
+    void end() override { conn->end(); }
+    bool closed() const override { return conn->closed(); }
+    std::shared_ptr<connection> conn;
+  };
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::shared_ptr<shared_state> shared_;
+  std::deque<std::shared_ptr<std::string>> raw_;  // a stream's pending writes
+  std::vector<char> peek_buffer_;
+  bool streaming_ = false, ending_ = false;
+  std::atomic<bool> closed_{false};
+};
+
+}  // namespace
+
+struct http_server::impl {
+  impl(request_handler& handler, http_limits limits)
+      : shared(std::make_shared<shared_state>(handler, limits)) {}
+  net::io_context ioc;
+  std::optional<tcp::acceptor> acceptor;
+  std::shared_ptr<shared_state> shared;
+  std::vector<std::thread> threads;
+
+  void accept() {
+    acceptor->async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket s) {
+      if (ec == net::error::operation_aborted) return;
+      if (!ec) {
+        s.set_option(tcp::no_delay(true), ec);
+        auto c = std::make_shared<connection>(std::move(s), shared);
+        if (shared->connections > shared->limits.max_connections)
+          c->refuse();
+        else
+          c->start();
+      }
+      accept();
+    });
+  }
+};
+
+http_server::http_server(request_handler& handler, http_limits limits)
+    : impl_(std::make_unique<impl>(handler, limits)) {}
+
+http_server::~http_server() { stop(); }
+
+std::string http_server::start(const std::string& host, unsigned short port,
+                               std::size_t threads) {
+  beast::error_code ec;
+  auto address = net::ip::make_address(host, ec);
+  if (ec) return "not an IP address: " + host;
+  tcp::endpoint endpoint{address, port};
+  auto& acceptor = impl_->acceptor.emplace(impl_->ioc);
+  acceptor.open(endpoint.protocol(), ec);
+  if (!ec) acceptor.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor.bind(endpoint, ec);
+  if (!ec) acceptor.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) return "cannot listen on " + host + ":" + std::to_string(port) + ": " + ec.message();
+  impl_->accept();
+  for (std::size_t i = 0; i < std::max<std::size_t>(1, threads); ++i)
+    impl_->threads.emplace_back([this] { impl_->ioc.run(); });
+  return {};
+}
+
+unsigned short http_server::port() const {
+  beast::error_code ec;
+  return impl_->acceptor ? impl_->acceptor->local_endpoint(ec).port() : 0;
+}
+
+void http_server::stop() {
+  if (impl_->threads.empty()) return;
+  impl_->ioc.stop();
+  for (auto& t : impl_->threads) t.join();
+  impl_->threads.clear();
+}
+
+http_response json_response(const http_request& request, unsigned status, std::string body) {
+  http_response res{static_cast<http::status>(status), request.version()};
+  res.set(http::field::server, "souk");
+  res.set(http::field::content_type, "application/json");
+  res.keep_alive(request.keep_alive());
+  res.body() = std::move(body);
+  res.prepare_payload();
+  return res;
+}
+
+}  // namespace souk::gateway

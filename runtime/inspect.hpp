@@ -1,0 +1,45 @@
+#pragma once
+
+// Support's questions about a session, answered from the journal alone (no actors):
+// the state at a point (a version, a time, or a while ago), what changed between two
+// points, the history, and whether a full replay agrees with what is stored. soukctl
+// asks them offline, the gateway and the background verifier online.
+#include <optional>
+#include <string>
+#include <variant>
+
+#include <google/protobuf/timestamp.pb.h>
+
+#include "persistence/journal.hpp"
+#include "session/errors.hpp"
+#include "souk/v1/api.pb.h"
+#include "souk/v1/state.pb.h"
+
+namespace souk::runtime {
+
+/// A point in a session's history: a version, or a wall-clock time.
+using history_point = std::variant<uint64_t, google::protobuf::Timestamp>;
+
+/// "12" (version 12), "2026-11-27T10:00:00Z" (RFC 3339) or "-5m" / "-2h" / "-30s" / "-1d"
+/// (that long before `now`); an INVALID_ARGUMENT error saying which forms are accepted.
+session::result<history_point> parse_point(const std::string& text,
+                                           const google::protobuf::Timestamp& now);
+
+/// The state at `point` (newest snapshot at or below it + the events after it); NOT_FOUND
+/// for a session without events.
+session::result<v1::SessionState> state_at(const persistence::journal& journal,
+                                           const std::string& session_id,
+                                           const history_point& point);
+
+/// What changed between two points (support's "diff A B").
+session::result<v1::StateDiff> diff(const persistence::journal& journal,
+                                    const std::string& session_id, const history_point& from,
+                                    const history_point& to);
+
+/// Rebuilds a session from its first event and compares it with its newest snapshot and
+/// with `materialized` (a live actor's state) or, when null, snapshot + tail from disk.
+session::result<v1::VerifyReport> verify_session(const persistence::journal& journal,
+                                                 const std::string& session_id,
+                                                 const v1::SessionState* materialized = nullptr);
+
+}  // namespace souk::runtime
