@@ -190,8 +190,13 @@ int main(int argc, char** argv) {
   std::cout << "souk-node: " << options.node_id << " serving " << options.data_dir
             << " (Ctrl-C or SIGTERM to stop)" << std::endl;
 
-  int signal = 0;
-  sigwait(&stop_signals, &signal);
+  // Wait for a stop signal, flushing the transition log every second meanwhile.
+  int signal = -1;
+  const timespec second{1, 0};
+  while (signal < 0) {
+    signal = sigtimedwait(&stop_signals, nullptr, &second);
+    if (log) log->flush();
+  }
   std::cout << "souk-node: " << (signal == SIGINT ? "SIGINT" : "SIGTERM") << ", passivating "
             << (*node)->live_sessions() << " live sessions" << std::endl;
   if (server) server->stop();  // no new requests; those in flight are answered or dropped
