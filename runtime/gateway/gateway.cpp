@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <map>
+#include <unordered_map>
 #include <random>
 
 #include <boost/beast/http/field.hpp>
@@ -141,6 +142,29 @@ struct gateway::impl {
   gateway_options options;
   std::mt19937_64 random{std::random_device{}()};
   std::mutex random_mutex;
+
+  // The JSON of each session's state as last read, by version. A state at a version
+  // never changes, and an acknowledged command's version is in the journal before its
+  // reply: a read whose durable version matches the cached one may skip the actor.
+  struct cached_state {
+    uint64_t version = 0;
+    std::string json;
+  };
+  static constexpr std::size_t state_cache_limit = 20000;
+  std::mutex cache_mutex;
+  std::unordered_map<std::string, cached_state> state_cache;
+
+  std::optional<std::string> cached(const std::string& id, uint64_t version) {
+    std::lock_guard<std::mutex> lock(cache_mutex);
+    auto it = state_cache.find(id);
+    if (it == state_cache.end() || it->second.version != version) return std::nullopt;
+    return it->second.json;
+  }
+  void remember(const std::string& id, uint64_t version, const std::string& json) {
+    std::lock_guard<std::mutex> lock(cache_mutex);
+    if (state_cache.size() >= state_cache_limit && !state_cache.count(id)) state_cache.clear();
+    state_cache[id] = {version, json};
+  }
 
   impl(caf::actor_system& s, runtime::node& n, api_keys k, const verifier* v, gateway_options o)
       : system(s), node(n), keys(std::move(k)), checker(v), options(o) {}
@@ -443,15 +467,22 @@ void gateway::impl::get_state(exchange_ptr x, const std::string& id) {
     auto state = runtime::state_at(node.journal(), id, *point);
     return state ? reply(*x, *state) : refuse(*x, state.error());
   }
-  if (node.journal().version(id) == 0 && !node.live_session(id))
+  const uint64_t durable = node.journal().version(id);
+  if (durable == 0 && !node.live_session(id))
     return refuse(*x, v1::ERROR_CODE_NOT_FOUND, "no session " + id);
+  auto answer = [x](uint64_t version, std::string json) {
+    auto res = json_response(x->request, 200, std::move(json));
+    res.set(http::field::etag, "\"" + std::to_string(version) + "\"");
+    x->out->reply(std::move(res));
+  };
+  if (auto json = cached(id, durable)) return answer(durable, std::move(*json));
   ask<v1::StateReply>(
       x, id,
-      [this, x](v1::StateReply r) {
+      [this, x, id, answer](v1::StateReply r) {
         if (r.has_error()) return refuse(*x, r.error());
-        auto res = json_response(x->request, 200, to_json(r.state()));
-        res.set(http::field::etag, "\"" + std::to_string(r.state().version()) + "\"");
-        x->out->reply(std::move(res));
+        auto json = to_json(r.state());
+        remember(id, r.state().version(), json);
+        answer(r.state().version(), std::move(json));
       },
       session::state_atom::value);
 }

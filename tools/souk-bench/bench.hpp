@@ -64,5 +64,7 @@ std::vector<row> run_journal(const options& opts);
 std::vector<check> journal_checks(const std::vector<row>& rows);
 std::vector<row> run_sessions(const options& opts);
 std::vector<check> sessions_checks(const std::vector<row>& rows);
+std::vector<row> run_http(const options& opts);
+std::vector<check> http_checks(const std::vector<row>& rows);
 
 }  // namespace souk::bench

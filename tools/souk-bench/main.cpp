@@ -1,4 +1,4 @@
-// souk-bench journal|sessions [--dir DIR] [--json] [--seconds S] [--sessions N] [--only X]
+// souk-bench journal|sessions|http [--dir DIR] [--json] [--seconds S] [--sessions N] [--only X]
 //
 // Each benchmark measures souk against its baselines in one run on the same disk and
 // prints a table (or JSON lines with --json) plus the targets as ratios and bounds;
@@ -14,7 +14,7 @@ namespace {
 
 int usage(int code) {
   std::fprintf(code ? stderr : stdout,
-               "usage: souk-bench journal|sessions [--dir DIR] [--json] [--seconds S]\n"
+               "usage: souk-bench journal|sessions|http [--dir DIR] [--json] [--seconds S]\n"
                "                  [--sessions N] [--only X]\n"
                "  journal   the event journal vs fdatasync, LMDB per event, a (session, seq)\n"
                "            LMDB layout and SQLite-JSON; then load and replay.\n"
@@ -23,6 +23,9 @@ int usage(int code) {
                "  sessions  durable mutations through session actors (1000 and 10,000 live\n"
                "            sessions) vs SQLite-JSON; activation; memory per live session.\n"
                "            --only mutations|activation|memory|sqlite-json\n"
+               "  http      durable mutations and state reads through the HTTP gateway,\n"
+               "            driven by wrk over 64 keep-alive connections (--sessions of\n"
+               "            them; default 1000). --only mutations|reads\n"
                "  DIR (default ./bench-data) is wiped before and after.\n");
   return code;
 }
@@ -34,7 +37,7 @@ int main(int argc, char** argv) {
   if (argc < 2) return usage(2);
   std::string command = argv[1];
   if (command == "--help" || command == "-h" || command == "help") return usage(0);
-  if (command != "journal" && command != "sessions") return usage(2);
+  if (command != "journal" && command != "sessions" && command != "http") return usage(2);
   options opts;
   for (int i = 2; i < argc; ++i) {
     std::string arg = argv[i];
@@ -53,10 +56,14 @@ int main(int argc, char** argv) {
   try {
     fs::remove_all(opts.dir);
     fs::create_directories(opts.dir);
-    bool journal = command == "journal";
-    auto rows = journal ? run_journal(opts) : run_sessions(opts);
+    auto rows = command == "journal"    ? run_journal(opts)
+                : command == "sessions" ? run_sessions(opts)
+                                        : run_http(opts);
     print(rows, opts.json);
-    print_checks(journal ? journal_checks(rows) : sessions_checks(rows), opts.json);
+    print_checks(command == "journal"    ? journal_checks(rows)
+                 : command == "sessions" ? sessions_checks(rows)
+                                         : http_checks(rows),
+                 opts.json);
     fs::remove_all(opts.dir);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "souk-bench: %s\n", e.what());

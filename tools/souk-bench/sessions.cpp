@@ -16,6 +16,7 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/scoped_actor.hpp>
 
+#include "actor_config.hpp"
 #include "bench.hpp"
 #include "persistence/journal.hpp"
 #include "runtime/node.hpp"
@@ -24,18 +25,7 @@
 namespace souk::bench {
 namespace {
 
-struct config : caf::actor_system_config {
-  config() {
-    session::add_session_message_types(*this);
-    const char* threads = std::getenv("SOUK_THREADS");
-    set("scheduler.max-threads", threads ? std::atoi(threads) : 2);
-    // Work sharing: on 2 cores, work-stealing workers spin for work and take CPU from
-    // the journal's writer (68k vs 56k at 1000 sessions, but 14k vs 50k at 10,000).
-    // SOUK_SCHEDULER=stealing compares.
-    const char* policy = std::getenv("SOUK_SCHEDULER");
-    set("scheduler.policy", caf::atom_from_string(policy ? policy : "sharing"));
-  }
-};
+using config = actor_config;
 
 std::size_t resident_bytes() {
   std::ifstream statm("/proc/self/statm");
