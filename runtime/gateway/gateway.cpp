@@ -313,11 +313,11 @@ void gateway::impl::handle(exchange_ptr x) {
 
   auto who = keys.authenticate(sv(x->request[http::field::authorization]));
   if (!who) {
+    const bool none = x->request[http::field::authorization].empty();
     x->request.set(http::field::authorization, "");  // never kept, never logged
     return refuse(*x, v1::ERROR_CODE_UNAUTHENTICATED,
-                  x->request[http::field::authorization].empty()
-                      ? "this needs an API key: Authorization: Bearer <key>"
-                      : "the API key is not one this node knows");
+                  none ? "this needs an API key: Authorization: Bearer <key>"
+                       : "the API key is not one this node knows");
   }
   x->who = std::move(*who);
 
@@ -371,6 +371,25 @@ void gateway::impl::handle(exchange_ptr x) {
     }
     return refuse(*x, v1::ERROR_CODE_NOT_FOUND, "no such resource: " +
                                                     std::string(x->request.target()));
+  }
+  if (path.size() == 2 && path[1] == "transfers") {
+    // A StateTransfer exported elsewhere (soukctl export): validated, then taken over
+    // by the agent it is addressed to, exactly as a handoff.
+    if (!post) return wrong_method("POST");
+    if (!allowed(*x, session_write)) return;
+    v1::StateTransfer transfer;
+    if (auto error = from_json(x->request.body(), transfer))
+      return refuse(*x, v1::ERROR_CODE_INVALID_ARGUMENT, *error);
+    return offload([this, x, transfer] {
+      runtime::node_client sessions(system, node, options.session_timeout);
+      auto result = agents::accept_handoff(transfer, transfer.payload().to_agent_id(), "email",
+                                           node.context(), sessions);
+      v1::HandoffReply out;
+      out.set_accepted(result.accepted);
+      out.set_message(result.message);
+      out.set_version(node.journal().version(transfer.payload().session_id()));
+      reply(*x, out);
+    });
   }
   if (path.size() == 2 && path[1] == "inventory") {
     if (!post) return wrong_method("POST");
