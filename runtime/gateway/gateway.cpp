@@ -9,7 +9,9 @@
 #include <boost/beast/http/verb.hpp>
 #include <caf/actor_cast.hpp>
 #include <caf/actor_system.hpp>
+#include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/event_based_actor.hpp>
+#include <caf/scoped_actor.hpp>
 #include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/time_util.h>
 
@@ -20,6 +22,17 @@
 #include "session/scopes.hpp"
 #include "session/ulid.hpp"
 #include "souk/v1/api.pb.h"
+
+namespace souk::gateway {
+
+// Work for a relay actor: it runs on the relay, which keeps the requests it sends.
+struct relay_job {
+  std::function<void(caf::event_based_actor*)> run;
+};
+
+}  // namespace souk::gateway
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(souk::gateway::relay_job)
 
 namespace souk::gateway {
 namespace {
@@ -166,8 +179,27 @@ struct gateway::impl {
     state_cache[id] = {version, json};
   }
 
+  // Long-lived actors that send the gateway's requests to sessions and take their
+  // replies (one per scheduler thread; spawning one per request cost more).
+  std::vector<caf::actor> relays;
+  std::atomic<std::size_t> next_relay{0};
+
   impl(caf::actor_system& s, runtime::node& n, api_keys k, const verifier* v, gateway_options o)
-      : system(s), node(n), keys(std::move(k)), checker(v), options(o) {}
+      : system(s), node(n), keys(std::move(k)), checker(v), options(o) {
+    for (std::size_t i = 0; i < std::max<std::size_t>(1, options.relays); ++i)
+      relays.push_back(system.spawn([](caf::event_based_actor* self) -> caf::behavior {
+        return {[self](relay_job& job) { job.run(self); }};
+      }));
+  }
+  // Stops the relays and waits until they are gone: no reply handler runs afterwards.
+  ~impl() {
+    caf::scoped_actor self{system};
+    for (auto& relay : relays) {
+      self->monitor(relay);
+      self->send_exit(relay, caf::exit_reason::user_shutdown);
+      self->receive([](const caf::down_msg&) {});
+    }
+  }
 
   // One exchange: the request, who made it, and the way back.
   struct exchange {
@@ -217,25 +249,26 @@ struct gateway::impl {
   }
 
   // Sends `args` to the session's actor and hands its reply (type R) to `done`, from a
-  // short-lived actor, so that no I/O thread waits. A session that stopped between
-  // lookup and send is looked up (activated) once more.
+  // relay actor, so that no I/O thread waits. A session that stopped between lookup
+  // and send is looked up (activated) once more. No CAF time-out: the HTTP server
+  // answers 503 if this takes longer than its handler_timeout.
   template <class R, class Done, class... Ts>
   void ask(exchange_ptr x, const std::string& session_id, Done done, Ts... args) {
-    system.spawn([this, x, session_id, done, args...](caf::event_based_actor* self) {
+    relay_job job{[this, x, session_id, done, args...](caf::event_based_actor* self) {
       auto fail = [this, x, session_id](const caf::error& error) {
-        refuse(*x, error == caf::sec::request_timeout ? v1::ERROR_CODE_TIMEOUT
-                                                      : v1::ERROR_CODE_OVERLOADED,
+        refuse(*x, v1::ERROR_CODE_OVERLOADED,
                "session " + session_id + " did not answer: " + system.render(error));
       };
-      self->request(node.session(session_id), options.session_timeout, args...)
+      self->request(node.session(session_id), caf::infinite, args...)
           .then([done](R& reply) { done(std::move(reply)); },
                 [this, self, session_id, done, fail, args...](caf::error& error) {
                   if (error != caf::sec::request_receiver_down) return fail(error);
-                  self->request(node.session(session_id), options.session_timeout, args...)
+                  self->request(node.session(session_id), caf::infinite, args...)
                       .then([done](R& reply) { done(std::move(reply)); },
                             [fail](caf::error& again) { fail(again); });
                 });
-    });
+    }};
+    caf::anon_send(relays[next_relay++ % relays.size()], std::move(job));
   }
 
   // Blocking work (LMDB writes, a handoff's several steps) on its own thread, joined by
@@ -588,10 +621,10 @@ void gateway::impl::stream_events(exchange_ptr x, const std::string& id, uint64_
           x->out->send(sse_frame(e));
           *sent = e.seq();
         },
-        [this, x, self, finish](sse_tick_atom) {
+        [heartbeat = options.stream_heartbeat, x, self, finish](sse_tick_atom) {
           if (x->out->closed()) return finish();
           x->out->send(": keep-alive\n\n");
-          self->delayed_send(self, options.stream_heartbeat, sse_tick_atom::value);
+          self->delayed_send(self, heartbeat, sse_tick_atom::value);
         },
     };
   });

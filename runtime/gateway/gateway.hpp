@@ -20,9 +20,10 @@ namespace souk::gateway {
 class verifier;
 
 struct gateway_options {
-  std::chrono::milliseconds session_timeout{10000};  // a session's answer, then 503
+  std::chrono::milliseconds session_timeout{10000};  // handoffs and stream subscriptions
   std::chrono::seconds stream_heartbeat{15};          // SSE comment lines while quiet
   std::size_t max_page = 1000;                        // events per history page
+  std::size_t relays = 2;  // actors relaying requests to sessions (~ scheduler threads)
 };
 
 class gateway final : public request_handler {

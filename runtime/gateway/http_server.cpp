@@ -10,6 +10,7 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
@@ -59,11 +60,13 @@ class connection : public std::enable_shared_from_this<connection> {
   void deliver(http_response response) {
     auto res = std::make_shared<http_response>(std::move(response));
     net::post(stream_.get_executor(), [self = shared_from_this(), res] {
+      if (!self->stop_waiting()) return;  // timed out meanwhile: already answered
       self->write(res);
     });
   }
   void open_stream(const std::string& content_type) {
     net::post(stream_.get_executor(), [self = shared_from_this(), content_type] {
+      if (!self->stop_waiting()) return;
       self->streaming_ = true;
       auto header = std::make_shared<std::string>(
           "HTTP/1.1 200 OK\r\nContent-Type: " + content_type +
@@ -115,9 +118,29 @@ class connection : public std::enable_shared_from_this<connection> {
       return write(res);
     }
     if (ec) return close();
-    stream_.expires_never();  // the handler answers; its own time-outs bound the wait
+    stream_.expires_never();  // the handler answers, within handler_timeout
+    waiting_ = true;
+    timer_.expires_after(shared_->limits.handler_timeout);
+    timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (ec || !self->stop_waiting()) return;
+      auto res = std::make_shared<http_response>(http::status::service_unavailable, 11);
+      res->set(http::field::content_type, "application/json");
+      res->keep_alive(false);
+      res->body() =
+          R"({"code":"ERROR_CODE_TIMEOUT","message":"the node did not answer in time; retry"})";
+      res->prepare_payload();
+      self->write(res);
+    });
     shared_->handler.handle(parser_->release(), std::make_shared<connection_responder>(
                                                     shared_from_this()));
+  }
+
+  // On the strand: whether a request was waiting for its handler (and now is not).
+  bool stop_waiting() {
+    if (!waiting_) return false;
+    waiting_ = false;
+    timer_.cancel();
+    return true;
   }
 
   void write(std::shared_ptr<http_response> res) {
@@ -172,6 +195,8 @@ class connection : public std::enable_shared_from_this<connection> {
   };
 
   beast::tcp_stream stream_;
+  net::steady_timer timer_{stream_.get_executor()};  // the handler's time limit
+  bool waiting_ = false;                              // for the handler's answer
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<shared_state> shared_;

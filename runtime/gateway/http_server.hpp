@@ -7,8 +7,9 @@
 // Limits keep a slow or hostile client from stalling the node: a request must arrive
 // whole within `request_timeout` (headers and body; a keep-alive connection that stays
 // quiet that long is closed), bodies above `body_limit` get 413, headers above
-// `header_limit` get 431, and beyond `max_connections` a new connection gets 503 and
-// is closed. Requests on one connection are answered in order, one at a time.
+// `header_limit` get 431, a handler silent for `handler_timeout` gets 503, and beyond
+// `max_connections` a new connection gets 503 and is closed. Requests on one
+// connection are answered in order, one at a time.
 #include <chrono>
 #include <cstddef>
 #include <memory>
@@ -27,11 +28,14 @@ struct http_limits {
   std::size_t header_limit = 16 * 1024;
   std::chrono::milliseconds request_timeout{15000};
   std::chrono::milliseconds write_timeout{15000};
+  /// A handler that has not answered by then gets its request answered 503
+  /// (ERROR_CODE_TIMEOUT); its late answer is dropped.
+  std::chrono::milliseconds handler_timeout{10000};
   std::size_t max_connections = 1024;
 };
 
 /// The way back to one request's connection. Thread-safe; calls after the connection
-/// closed do nothing. Either reply() once, or open_stream() then send() any number of
+/// closed, or after the handler timed out, do nothing. Either reply() once, or open_stream() then send() any number of
 /// times and end() (the connection closes after a stream).
 class responder {
  public:

@@ -202,7 +202,8 @@ int main(int argc, char** argv) {
   if (server) server->stop();  // no new requests; those in flight are answered or dropped
   verifier.reset();
   (*node)->shutdown();
-  system.await_all_actors_done();  // the gateway's request actors end with the sessions
+  api.reset();                     // stops its relay actors
+  system.await_all_actors_done();  // the streams end with their sessions
   if (log) log->flush();
   auto stats = (*node)->journal().stats();
   std::cout << "souk-node: stopped; " << stats.appended_events << " events appended in "

@@ -68,7 +68,9 @@ struct gateway_fixture : testing::caf_system {
   }
   ~gateway_fixture() {
     server->stop();
+    verifier.reset();
     node->shutdown();
+    api.reset();
     system.await_all_actors_done();
   }
   http_client as(const std::string& key) { return http_client(base, key); }
