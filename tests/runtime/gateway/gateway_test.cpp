@@ -372,6 +372,27 @@ BOOST_AUTO_TEST_CASE(connection_limits_keep_one_client_from_stalling_the_node) {
   BOOST_TEST(http_client(f.base).get("/healthz").status == 200u);
 }
 
+BOOST_AUTO_TEST_CASE(a_handler_that_never_answers_gets_its_request_a_503) {
+  struct silent : gateway::request_handler {
+    std::vector<std::shared_ptr<gateway::responder>> kept;  // never answered
+    void handle(gateway::http_request, std::shared_ptr<gateway::responder> r) override {
+      kept.push_back(std::move(r));
+    }
+  } handler;
+  gateway::http_limits limits;
+  limits.handler_timeout = 200ms;
+  gateway::http_server server(handler, limits);
+  BOOST_REQUIRE(server.start("127.0.0.1", 0).empty());
+  auto started = std::chrono::steady_clock::now();
+  auto r = http_client("http://127.0.0.1:" + std::to_string(server.port())).get("/anything");
+  BOOST_TEST(r.status == 503u);
+  BOOST_TEST(contains(r.body, "ERROR_CODE_TIMEOUT"));
+  BOOST_TEST((std::chrono::steady_clock::now() - started >= 200ms));
+  // A late answer goes nowhere (and does not break the connection's state).
+  handler.kept.front()->reply(gateway::json_response({}, 200, "{}"));
+  server.stop();
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 }  // namespace souk
