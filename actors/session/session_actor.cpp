@@ -28,10 +28,16 @@ using clock_type = std::chrono::steady_clock;
 // What waits its turn: commands, and the requests that must see every earlier command
 // durable first (checkpoint, passivate).
 struct pending {
-  enum kind_type { command, checkpoint, passivate } kind = command;
+  enum kind_type { command, checkpoint, passivate };
+  pending(kind_type k, v1::Command c, caf::typed_response_promise<v1::Reply> p)
+      : kind(k), cmd(std::move(c)), promise(std::move(p)) {}
+  kind_type kind;
   v1::Command cmd;
   caf::typed_response_promise<v1::Reply> promise;
   clock_type::time_point arrived = clock_type::now();
+  // A command of a batch refused against the state its predecessors leave: answered
+  // once they are durable (the refusal is only true if they are).
+  std::optional<v1::Error> refusal;
 };
 
 struct session_state {
@@ -40,9 +46,12 @@ struct session_state {
   std::optional<v1::Error> broken;  // activation failed: every request gets this
   uint64_t last_snapshot = 0;
   std::deque<pending> waiting;
-  // The request whose append or snapshot is in flight, and what it will make durable.
-  std::optional<pending> current;
-  std::vector<v1::Event> events;  // the in-flight command's, applied once durable
+  // The requests whose append or snapshot is in flight — one checkpoint or passivation,
+  // or a batch of the commands that were waiting — and what they will make durable:
+  // `events` in order, current[i]'s being the `counts[i]` after its predecessors'.
+  std::vector<pending> current;
+  std::vector<std::size_t> counts;
+  std::vector<v1::Event> events;  // applied once durable
   std::size_t snapshot_bytes = 0;  // of the snapshot in flight, 0 when none is
   std::vector<caf::actor> observers;
   clock_type::time_point last_activity = clock_type::now();
@@ -99,10 +108,16 @@ void start_snapshot(self_ptr self) {
   submit(self, std::move(request));
 }
 
-// Starts the next waiting request that needs the journal; answers those that do not.
+// Commands in one append at most: bounds the work between two looks at the mailbox.
+constexpr std::size_t max_batch = 64;
+
+// Starts the next waiting request(s) that need the journal; answers those that do not.
+// Commands waiting together go to the journal as one append: each is decided against
+// the state after the ones before it (as if they had been committed one by one), and
+// each is answered, with its own version and events, once the append is durable.
 void process_next(self_ptr self) {
   auto& st = self->state;
-  while (!st.current && !st.waiting.empty()) {
+  while (st.current.empty() && !st.waiting.empty()) {
     pending p = std::move(st.waiting.front());
     st.waiting.pop_front();
     if (p.kind == pending::passivate &&
@@ -121,38 +136,66 @@ void process_next(self_ptr self) {
         }
         continue;
       }
-      st.current = std::move(p);
+      st.current.push_back(std::move(p));
       start_snapshot(self);
       return;
     }
-    auto events = decide(st.state, p.cmd, *st.opts.ctx);
-    if (!events) {
-      answer(p.promise, refused(events.error()));
-      continue;
+    // `ahead`: the state after the batch's events so far, once a second command needs
+    // it (apply is pure; the first command decides on the durable state, uncopied).
+    std::optional<v1::SessionState> ahead;
+    std::vector<v1::Event> events;
+    auto advance = [&](const std::vector<v1::Event>& more) -> bool {
+      for (const auto& event : more)
+        if (auto error = apply_to(*ahead, event)) {  // decide promised this cannot happen
+          answer(p.promise, refused(*error));
+          for (auto& done : st.current) answer(done.promise, refused(*error));
+          return false;
+        }
+      return true;
+    };
+    for (;;) {
+      auto decided = decide(ahead ? *ahead : st.state, p.cmd, *st.opts.ctx);
+      if (!decided && st.current.empty()) {
+        answer(p.promise, refused(decided.error()));
+      } else if (!decided) {
+        p.refusal = decided.error();
+        st.counts.push_back(0);
+        st.current.push_back(std::move(p));
+      } else if (decided->empty() && st.current.empty()) {
+        answer(p.promise, accepted(st.state.version()));
+      } else {
+        if (ahead && !advance(*decided)) return self->quit(caf::sec::runtime_error);
+        st.counts.push_back(decided->size());
+        for (auto& event : *decided) events.push_back(std::move(event));
+        st.current.push_back(std::move(p));
+      }
+      if (st.waiting.empty() || st.waiting.front().kind != pending::command ||
+          st.current.size() >= max_batch)
+        break;
+      if (!ahead && !st.current.empty()) {
+        ahead = st.state;
+        if (!advance(events)) return self->quit(caf::sec::runtime_error);
+      }
+      p = std::move(st.waiting.front());
+      st.waiting.pop_front();
     }
-    if (events->empty()) {
-      answer(p.promise, accepted(st.state.version()));
-      continue;
-    }
+    if (events.empty()) continue;  // no-ops and refusals, answered: a batch opens with events
     persistence::append_request request;
     request.session_id = st.opts.session_id;
     request.expected_version = st.state.version();
-    for (const auto& event : *events) request.events.push_back(persistence::encode(event));
+    for (const auto& event : events) request.events.push_back(persistence::encode(event));
     // A snapshot due at the new version goes to disk in the same commit as the events;
-    // the state after them is computed ahead for it (apply is pure), on a copy.
+    // the state after them is computed ahead for it.
     const uint64_t every = std::max<uint64_t>(1, st.opts.snapshot_every);
-    if ((st.state.version() + events->size()) / every != st.state.version() / every) {
-      auto next = st.state;
-      for (const auto& event : *events)
-        if (auto error = apply_to(next, event)) {  // decide promised this cannot happen
-          answer(p.promise, refused(*error));
-          return self->quit(caf::sec::runtime_error);
-        }
-      next.SerializeToString(&request.snapshot);
+    if ((st.state.version() + events.size()) / every != st.state.version() / every) {
+      if (!ahead) {
+        ahead = st.state;
+        if (!advance(events)) return self->quit(caf::sec::runtime_error);
+      }
+      ahead->SerializeToString(&request.snapshot);
     }
     st.snapshot_bytes = request.snapshot.size();
-    st.events = std::move(*events);
-    st.current = std::move(p);
+    st.events = std::move(events);
     submit(self, std::move(request));
   }
 }
@@ -340,34 +383,58 @@ session_actor::behavior_type session_behavior(self_ptr self, session_options opt
       },
       [self](durable_atom, uint64_t version) {
         auto& st = self->state;
-        if (!st.current) return;
-        pending done = std::move(*st.current);
-        st.current.reset();
+        if (st.current.empty()) return;
+        std::vector<pending> batch = std::move(st.current);
+        std::vector<std::size_t> counts = std::move(st.counts);
+        std::vector<v1::Event> events = std::move(st.events);
+        st.current.clear();
+        st.counts.clear();
+        st.events.clear();
+        const auto kind = batch.front().kind;
         const uint64_t before = st.state.version();
         bool holdings_changed = false;
-        for (const auto& event : st.events) {
+        for (const auto& event : events) {
           if (auto error = apply_to(st.state, event)) {  // decide promised this cannot happen
-            answer(done.promise, refused(*error));
+            for (auto& done : batch) answer(done.promise, refused(*error));
             return self->quit(caf::sec::runtime_error);
           }
           holdings_changed = holdings_changed || changes_holdings(event);
         }
         const uint64_t every = std::max<uint64_t>(1, st.opts.snapshot_every);
-        if (done.kind != pending::command || version / every != before / every)
+        if (kind != pending::command || version / every != before / every)
           st.last_snapshot = version;
         if (holdings_changed && st.opts.on_state) st.opts.on_state(st.state);
-        if (st.opts.on_durable)
-          st.opts.on_durable(st.events,
-                             std::chrono::duration_cast<std::chrono::microseconds>(
-                                 clock_type::now() - done.arrived),
-                             st.snapshot_bytes);
-        st.snapshot_bytes = 0;
         for (const auto& observer : st.observers)
-          for (const auto& event : st.events) caf::anon_send(observer, event_atom::value, event);
-        answer(done.promise, accepted(version, std::move(st.events)));
-        st.events.clear();
+          for (const auto& event : events) caf::anon_send(observer, event_atom::value, event);
+        if (kind != pending::command) {
+          if (st.opts.on_durable)
+            st.opts.on_durable({}, std::chrono::duration_cast<std::chrono::microseconds>(
+                                       clock_type::now() - batch.front().arrived),
+                               st.snapshot_bytes);
+          answer(batch.front().promise, accepted(version));
+        } else {
+          // Each command's reply: its own events, and the version after them.
+          auto next = events.begin();
+          uint64_t at = before;
+          for (std::size_t i = 0; i < batch.size(); ++i) {
+            std::vector<v1::Event> own(std::make_move_iterator(next),
+                                       std::make_move_iterator(next + counts[i]));
+            next += counts[i];
+            at += counts[i];
+            if (batch[i].refusal) {
+              answer(batch[i].promise, refused(*batch[i].refusal));
+              continue;
+            }
+            if (st.opts.on_durable)
+              st.opts.on_durable(own, std::chrono::duration_cast<std::chrono::microseconds>(
+                                          clock_type::now() - batch[i].arrived),
+                                 i == 0 ? st.snapshot_bytes : 0);
+            answer(batch[i].promise, accepted(at, std::move(own)));
+          }
+        }
+        st.snapshot_bytes = 0;
         // Requests that came in during the final snapshot keep the session live.
-        if (done.kind == pending::passivate &&
+        if (kind == pending::passivate &&
             std::none_of(st.waiting.begin(), st.waiting.end(),
                          [](const pending& w) { return w.kind != pending::passivate; })) {
           for (auto& other : st.waiting) answer(other.promise, accepted(st.state.version()));
@@ -379,8 +446,9 @@ session_actor::behavior_type session_behavior(self_ptr self, session_options opt
         // Nothing of the request was written. Stop, so that the next message finds a
         // fresh actor loaded from disk rather than a state that may be out of step.
         auto& st = self->state;
-        if (st.current) answer(st.current->promise, refused(error));
-        st.current.reset();
+        for (auto& done : st.current) answer(done.promise, refused(error));
+        st.current.clear();
+        st.counts.clear();
         for (auto& waiting : st.waiting)
           answer(waiting.promise, refused(make_error(
               v1::ERROR_CODE_STORAGE_FAILURE,
@@ -392,7 +460,7 @@ session_actor::behavior_type session_behavior(self_ptr self, session_options opt
       [self](idle_atom) {
         auto& st = self->state;
         auto idle = clock_type::now() - st.last_activity;
-        if (idle < st.opts.idle_timeout || st.current || !st.waiting.empty()) {
+        if (idle < st.opts.idle_timeout || !st.current.empty() || !st.waiting.empty()) {
           auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(
               st.opts.idle_timeout - std::min<clock_type::duration>(idle, st.opts.idle_timeout));
           self->delayed_send(self, std::max(wait, std::chrono::milliseconds(1)), idle_atom::value);

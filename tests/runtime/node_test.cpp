@@ -149,6 +149,43 @@ BOOST_AUTO_TEST_CASE(the_session_refuses_commands_outside_the_callers_scopes) {
   BOOST_TEST(as(f.add("s1", "SKU-123", "blue-m", 1, "ops"), {"admin"}).has_accepted());
 }
 
+BOOST_AUTO_TEST_CASE(commands_waiting_together_commit_together_and_answer_in_order) {
+  node_fixture f;
+  f.must(f.start("s1"));
+  auto actor = f.node->session("s1");
+  caf::scoped_actor self{f.system};
+  // Sent without waiting: the first goes to the journal alone, the rest queue behind it
+  // and go as batches. The 10th expects a version long gone.
+  const int n = 30;
+  for (int i = 0; i < n; ++i) {
+    auto c = f.add("s1", "GIFT-25", "", 1);
+    if (i == 9) c.set_expected_version(1);
+    self->send(actor, session::run_atom::value, c);
+  }
+  uint64_t expected = 2;
+  for (int i = 0; i < n; ++i)
+    self->receive(
+        [&](v1::Reply& reply) {
+          if (i == 9) {
+            BOOST_REQUIRE(reply.has_error());
+            BOOST_TEST(reply.error().code() == v1::ERROR_CODE_VERSION_CONFLICT);
+            BOOST_TEST(reply.error().current_version() == expected - 1);
+            return;
+          }
+          BOOST_REQUIRE(reply.has_accepted());
+          BOOST_TEST(reply.accepted().version() == expected);  // in order, one each
+          BOOST_REQUIRE(reply.accepted().events_size() == 1);
+          BOOST_TEST(reply.accepted().events(0).seq() == expected);
+          ++expected;
+        },
+        caf::after(std::chrono::seconds(10)) >> [] { BOOST_FAIL("a reply is missing"); });
+  BOOST_TEST(f.node->journal().version("s1") == uint64_t(n));  // 1 start + 29 adds
+  // 30 sends take microseconds, a commit at least a disk flush: they shared commits.
+  BOOST_TEST(f.node->journal().stats().commits < uint64_t(n / 2));
+  BOOST_TEST(f.state("s1").cart().lines(0).quantity() == n - 1);
+  BOOST_TEST(same(f.state("s1"), f.replayed("s1")));
+}
+
 BOOST_AUTO_TEST_CASE(concurrent_agents_lose_no_update) {
   node_fixture f;
   f.must(f.start("s1"));
