@@ -112,6 +112,7 @@ std::string node_metrics::render() const {
   line(out, "souk_refusals_total{reason=\"forbidden\"}", refused_forbidden.value());
   line(out, "souk_refusals_total{reason=\"business_rule\"}", refused_rule.value());
   line(out, "souk_refusals_total{reason=\"bad_request\"}", bad_requests.value());
+  line(out, "souk_refusals_total{reason=\"overloaded\"}", overloaded.value());
   count(http_requests, "souk_http_requests_total", "HTTP requests served.");
   count(sessions_verified, "souk_sessions_verified_total",
         "Sessions the verifier replayed and compared.");

@@ -55,7 +55,8 @@ struct node_metrics {
   histogram state_bytes;          // encoded session state, at each snapshot
   counter conflicts;              // 409
   counter refused_unauthenticated, refused_forbidden, refused_rule;  // 401, 403, 422
-  counter bad_requests;           // 400 / 413
+  counter bad_requests;           // 400 / 413 / 431
+  counter overloaded;             // 503: connection cap, or a handler out of time
   counter http_requests;
   counter sessions_verified, divergences_found;
   std::function<std::size_t()> live_sessions;  // read at render

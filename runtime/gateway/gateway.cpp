@@ -227,6 +227,7 @@ struct gateway::impl {
       case 409: m.conflicts.add(); break;
       case 422: m.refused_rule.add(); break;
       case 400: case 413: m.bad_requests.add(); break;
+      case 503: m.overloaded.add(); break;
       default: break;
     }
     if (auto* log = node.log())
@@ -310,6 +311,13 @@ void gateway::handle(http_request request, std::shared_ptr<responder> respond) {
   x->out = std::move(respond);
   impl_->node.metrics().http_requests.add();
   impl_->handle(std::move(x));
+}
+
+void gateway::refused(unsigned status, std::string_view code, std::string_view why) {
+  auto& m = impl_->node.metrics();
+  if (status == 413 || status == 431) m.bad_requests.add();
+  else m.overloaded.add();
+  if (auto* log = impl_->node.log()) log->refusal(static_cast<int>(status), "-", "-", "-", code, why);
 }
 
 void gateway::impl::handle(exchange_ptr x) {

@@ -33,6 +33,7 @@ class gateway final : public request_handler {
           const verifier* verifier, gateway_options options = {});
   ~gateway() override;
   void handle(http_request request, std::shared_ptr<responder> respond) override;
+  void refused(unsigned status, std::string_view code, std::string_view why) override;
 
  private:
   struct impl;

@@ -53,6 +53,7 @@ class connection : public std::enable_shared_from_this<connection> {
     res->keep_alive(false);
     res->body() = R"({"code":"ERROR_CODE_OVERLOADED","message":"too many connections"})";
     res->prepare_payload();
+    shared_->handler.refused(503, "ERROR_CODE_OVERLOADED", "too many connections");
     write(res);
   }
 
@@ -109,12 +110,12 @@ class connection : public std::enable_shared_from_this<connection> {
                : http::status::request_header_fields_too_large, 11);
       res->set(http::field::content_type, "application/json");
       res->keep_alive(false);
-      res->body() = std::string(R"({"code":"ERROR_CODE_PAYLOAD_TOO_LARGE","message":")") +
-                    (body ? "the body is larger than " + std::to_string(shared_->limits.body_limit) +
-                                " bytes"
-                          : std::string("the headers are too large")) +
-                    "\"}";
+      const std::string why =
+          body ? "the body is larger than " + std::to_string(shared_->limits.body_limit) + " bytes"
+               : std::string("the headers are too large");
+      res->body() = R"({"code":"ERROR_CODE_PAYLOAD_TOO_LARGE","message":")" + why + "\"}";
       res->prepare_payload();
+      shared_->handler.refused(res->result_int(), "ERROR_CODE_PAYLOAD_TOO_LARGE", why);
       return write(res);
     }
     if (ec) return close();
@@ -129,6 +130,7 @@ class connection : public std::enable_shared_from_this<connection> {
       res->body() =
           R"({"code":"ERROR_CODE_TIMEOUT","message":"the node did not answer in time; retry"})";
       res->prepare_payload();
+      self->shared_->handler.refused(503, "ERROR_CODE_TIMEOUT", "the handler did not answer in time");
       self->write(res);
     });
     shared_->handler.handle(parser_->release(), std::make_shared<connection_responder>(

@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -52,6 +53,9 @@ class request_handler {
  public:
   virtual ~request_handler() = default;
   virtual void handle(http_request request, std::shared_ptr<responder> respond) = 0;
+  /// The server refused something itself (413, 431, 503 over the connection cap or a
+  /// handler's time limit), for counting and logging; called on an I/O thread.
+  virtual void refused(unsigned status, std::string_view code, std::string_view why) = 0;
 };
 
 /// Listens on host:port until stop(). `handler` outlives the server.

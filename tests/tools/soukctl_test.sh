@@ -21,6 +21,10 @@ off="$ctl --data-dir $dir/data"
 # Offline.
 $off sessions | grep -q '^ana  *cust-1' || fail "sessions does not list ana"
 [ "$($off sessions --customer cust-2 --json | wc -l)" -eq 1 ] || fail "--customer does not filter"
+[ "$($off sessions --since -1h --json | wc -l)" -eq 3 ] || fail "--since -1h misses sessions"
+[ "$($off sessions --since 2000-01-01T00:00:00Z --limit 2 --json | wc -l)" -eq 2 ] || fail "--limit"
+[ -z "$($off sessions --since 2999-01-01T00:00:00Z --json)" ] || fail "--since in the future lists sessions"
+expect_exit 2 $off sessions --since 12
 $off state ana --version 13 | grep -q 'SKU-123 *blue-m *x2' || fail "state at version 13 lacks the cart line"
 $off history ana | grep -q '^1 .*session_started' || fail "history lacks the first event"
 $off diff ana 12 16 | grep -q 'added: cart.discounts\[0\]: { code: "MARCH10"' || fail "diff 12 16 lacks MARCH10"

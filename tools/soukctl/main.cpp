@@ -1,6 +1,7 @@
 // soukctl: the support and admin CLI. Offline it reads a node's data directory
 // (read-only, safe while the node runs); with --url it asks a running node's HTTP
 // gateway the same questions. `soukctl --help` lists the commands.
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -39,7 +40,8 @@ enum exit_code { ok = 0, problems = 1, usage_error = 2, unusable = 3, not_found 
 const char* help_text = R"(usage: soukctl [--data-dir DIR | --url URL [--key KEY]] [--json] <command> [args]
 
 support
-  sessions [--customer ID] [--limit N]   sessions, most recently active first
+  sessions [--customer ID] [--since TIME] [--limit N]
+                                         sessions, most recently active first
   state ID [--at TIME | --version N]     the state now, at a time or at a version
   history ID [--since TIME]              the events, oldest first
   diff ID A B                            what changed in cart and context from A to B
@@ -156,10 +158,27 @@ std::optional<std::string> option(std::vector<std::string>& args, const std::str
   return std::nullopt;
 }
 
+// A TIME argument (not a version), or an error saying so.
+session::result<google::protobuf::Timestamp> time_arg(const std::string& flag, const std::string& text) {
+  auto p = runtime::parse_point(text, TimeUtil::GetCurrentTime());
+  if (!p || !std::holds_alternative<google::protobuf::Timestamp>(*p))
+    return session::fail(v1::ERROR_CODE_INVALID_ARGUMENT,
+                         flag + " wants a TIME: RFC 3339 or a while ago (-5m)");
+  return std::get<google::protobuf::Timestamp>(*p);
+}
+
 int sessions(cli& c) {
   auto customer = option(c.args, "--customer");
+  auto since_text = option(c.args, "--since");
   auto limit = option(c.args, "--limit").value_or("50");
-  if (!c.args.empty()) return usage(usage_error);
+  if (!c.args.empty() || limit.find_first_not_of("0123456789") != std::string::npos)
+    return usage(usage_error);
+  google::protobuf::Timestamp since;
+  if (since_text) {
+    auto t = time_arg("--since", *since_text);
+    if (!t) return fail(t.error());
+    since = *t;
+  }
   v1::SessionList list;
   if (c.online()) {
     if (auto e = fetch(c, "/v1/sessions?limit=" + limit + (customer ? "&customer=" + *customer : ""), list)) return *e;
@@ -172,6 +191,12 @@ int sessions(cli& c) {
       if (list.sessions_size() >= std::atoi(limit.c_str())) break;
       *list.add_sessions() = std::move(r);
     }
+  }
+  if (since_text) {  // sessions come most recent first: cut at the first older one
+    auto& all = *list.mutable_sessions();
+    auto older = std::find_if(all.begin(), all.end(),
+                              [&](const v1::SessionRecord& r) { return r.last_activity() < since; });
+    all.erase(older, all.end());
   }
   if (c.json) {
     for (const auto& s : list.sessions()) std::cout << to_json(s) << "\n";
@@ -256,10 +281,9 @@ int history(cli& c) {
   }
   google::protobuf::Timestamp from;
   if (since) {
-    auto p = runtime::parse_point(*since, TimeUtil::GetCurrentTime());
-    if (!p || !std::holds_alternative<google::protobuf::Timestamp>(*p))
-      return fail(session::make_error(v1::ERROR_CODE_INVALID_ARGUMENT, "--since wants a TIME"));
-    from = std::get<google::protobuf::Timestamp>(*p);
+    auto t = time_arg("--since", *since);
+    if (!t) return fail(t.error());
+    from = *t;
   }
   if (!c.json)
     std::cout << std::left << std::setw(6) << "seq" << std::setw(22) << "time" << std::setw(16)

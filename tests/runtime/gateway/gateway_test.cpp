@@ -157,6 +157,9 @@ BOOST_AUTO_TEST_CASE(oversized_bodies_get_413_and_change_nothing) {
   BOOST_TEST(f.code(r) == "ERROR_CODE_PAYLOAD_TOO_LARGE");
   BOOST_TEST(f.node->journal().version("s1") == 1u);
   BOOST_TEST(f.command("chat-key", "s1", add_one).status == 200u);  // the node goes on
+  BOOST_TEST(contains(f.metrics(), "souk_refusals_total{reason=\"bad_request\"} 1"));
+  f.log.flush();
+  BOOST_TEST(contains(f.log_text.str(), R"("kind":"refusal","status":413)"));
 }
 
 BOOST_AUTO_TEST_CASE(keys_and_scopes_decide_who_may_do_what) {
@@ -370,6 +373,7 @@ BOOST_AUTO_TEST_CASE(connection_limits_keep_one_client_from_stalling_the_node) {
   BOOST_TEST(ec == net::error::eof);
   std::this_thread::sleep_for(100ms);
   BOOST_TEST(http_client(f.base).get("/healthz").status == 200u);
+  BOOST_TEST(contains(f.metrics(), "souk_refusals_total{reason=\"overloaded\"} 1"));
 }
 
 BOOST_AUTO_TEST_CASE(a_handler_that_never_answers_gets_its_request_a_503) {
@@ -378,6 +382,10 @@ BOOST_AUTO_TEST_CASE(a_handler_that_never_answers_gets_its_request_a_503) {
     void handle(gateway::http_request, std::shared_ptr<gateway::responder> r) override {
       kept.push_back(std::move(r));
     }
+    void refused(unsigned status, std::string_view, std::string_view) override {
+      refusals.push_back(status);
+    }
+    std::vector<unsigned> refusals;
   } handler;
   gateway::http_limits limits;
   limits.handler_timeout = 200ms;
@@ -387,6 +395,7 @@ BOOST_AUTO_TEST_CASE(a_handler_that_never_answers_gets_its_request_a_503) {
   auto r = http_client("http://127.0.0.1:" + std::to_string(server.port())).get("/anything");
   BOOST_TEST(r.status == 503u);
   BOOST_TEST(contains(r.body, "ERROR_CODE_TIMEOUT"));
+  BOOST_TEST(handler.refusals == std::vector<unsigned>{503u});
   BOOST_TEST((std::chrono::steady_clock::now() - started >= 200ms));
   // A late answer goes nowhere (and does not break the connection's state).
   handler.kept.front()->reply(gateway::json_response({}, 200, "{}"));
