@@ -23,7 +23,7 @@ struct gateway_options {
   std::chrono::milliseconds session_timeout{10000};  // handoffs and stream subscriptions
   std::chrono::seconds stream_heartbeat{15};          // SSE comment lines while quiet
   std::size_t max_page = 1000;                        // events per history page
-  std::size_t relays = 2;  // actors relaying requests to sessions (~ scheduler threads)
+  std::size_t relays = 4;  // actors relaying requests to sessions
 };
 
 class gateway final : public request_handler {
