@@ -151,7 +151,7 @@ struct gateway::impl {
   caf::actor_system& system;
   runtime::node& node;
   api_keys keys;
-  const verifier* checker;
+  verifier* checker;
   gateway_options options;
   std::mt19937_64 random{std::random_device{}()};
   std::mutex random_mutex;
@@ -184,7 +184,7 @@ struct gateway::impl {
   std::vector<caf::actor> relays;
   std::atomic<std::size_t> next_relay{0};
 
-  impl(caf::actor_system& s, runtime::node& n, api_keys k, const verifier* v, gateway_options o)
+  impl(caf::actor_system& s, runtime::node& n, api_keys k, verifier* v, gateway_options o)
       : system(s), node(n), keys(std::move(k)), checker(v), options(o) {
     for (std::size_t i = 0; i < std::max<std::size_t>(1, options.relays); ++i)
       relays.push_back(system.spawn([](caf::event_based_actor* self) -> caf::behavior {
@@ -299,7 +299,7 @@ struct gateway::impl {
 };
 
 gateway::gateway(caf::actor_system& system, runtime::node& node, api_keys keys,
-                 const verifier* checker, gateway_options options)
+                 verifier* checker, gateway_options options)
     : impl_(std::make_unique<impl>(system, node, std::move(keys), checker, options)) {}
 
 gateway::~gateway() = default;
@@ -394,7 +394,7 @@ void gateway::impl::handle(exchange_ptr x) {
       if (!allowed(*x, session_read)) return;
       if (!checker) return refuse(*x, v1::ERROR_CODE_NOT_FOUND, "this node runs no verifier");
       return offload([this, x, id] {
-        auto report = const_cast<verifier*>(checker)->check(id);
+        auto report = checker->check(id);
         report ? reply(*x, *report) : refuse(*x, report.error());
       });
     }

@@ -30,7 +30,7 @@ class gateway final : public request_handler {
  public:
   /// `node` and `verifier` (may be null) outlive the gateway.
   gateway(caf::actor_system& system, runtime::node& node, api_keys keys,
-          const verifier* verifier, gateway_options options = {});
+          verifier* verifier, gateway_options options = {});
   ~gateway() override;
   void handle(http_request request, std::shared_ptr<responder> respond) override;
   void refused(unsigned status, std::string_view code, std::string_view why) override;
