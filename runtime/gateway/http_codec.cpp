@@ -1,0 +1,107 @@
+#include "runtime/gateway/http_codec.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include <google/protobuf/util/json_util.h>
+
+namespace souk::gateway {
+namespace {
+
+std::string percent_decode(std::string_view in) {
+  std::string out;
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    if (in[i] == '%' && i + 2 < in.size() && std::isxdigit(in[i + 1]) && std::isxdigit(in[i + 2])) {
+      out += static_cast<char>(std::stoi(std::string(in.substr(i + 1, 2)), nullptr, 16));
+      i += 2;
+    } else {
+      out += in[i] == '+' ? ' ' : in[i];
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string to_json(const google::protobuf::Message& message) {
+  std::string out;
+  google::protobuf::util::JsonPrintOptions options;
+  (void)google::protobuf::util::MessageToJsonString(message, &out, options);
+  return out;
+}
+
+// Strict: an unknown field is an error, not silently dropped.
+std::optional<std::string> from_json(const std::string& body, google::protobuf::Message& message) {
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = false;
+  auto status = google::protobuf::util::JsonStringToMessage(body, &message, options);
+  if (status.ok()) return std::nullopt;
+  return "the body is not a valid " + message.GetDescriptor()->full_name() + " in JSON: " +
+         std::string(status.message());
+}
+
+unsigned status_of(v1::ErrorCode code) {
+  switch (code) {
+    case v1::ERROR_CODE_VERSION_CONFLICT: return 409;
+    case v1::ERROR_CODE_PERMISSION_DENIED: return 403;
+    case v1::ERROR_CODE_UNAUTHENTICATED: return 401;
+    case v1::ERROR_CODE_NOT_FOUND: return 404;
+    case v1::ERROR_CODE_PAYLOAD_TOO_LARGE: return 413;
+    case v1::ERROR_CODE_INVALID_ARGUMENT:
+    case v1::ERROR_CODE_UNSUPPORTED_SCHEMA_VERSION:
+    case v1::ERROR_CODE_UNKNOWN_EVENT:
+      return 400;
+    case v1::ERROR_CODE_CORRUPT_RECORD: return 500;
+    case v1::ERROR_CODE_STORAGE_FAILURE:
+    case v1::ERROR_CODE_OVERLOADED:
+    case v1::ERROR_CODE_TIMEOUT:
+      return 503;
+    default: return 422;  // a business rule (or a transfer that does not hold)
+  }
+}
+
+target parse_target(std::string_view raw) {
+  target t;
+  auto q = raw.find('?');
+  auto path = raw.substr(0, q);
+  for (std::size_t at = 0; at < path.size();) {
+    auto end = path.find('/', at);
+    if (end == std::string_view::npos) end = path.size();
+    if (end > at) t.path.push_back(percent_decode(path.substr(at, end - at)));
+    at = end + 1;
+  }
+  if (q == std::string_view::npos) return t;
+  auto query = raw.substr(q + 1);
+  for (std::size_t at = 0; at < query.size();) {
+    auto end = query.find('&', at);
+    if (end == std::string_view::npos) end = query.size();
+    auto pair = query.substr(at, end - at);
+    auto eq = pair.find('=');
+    t.query[percent_decode(pair.substr(0, eq))] =
+        eq == std::string_view::npos ? "" : percent_decode(pair.substr(eq + 1));
+    at = end + 1;
+  }
+  return t;
+}
+
+bool valid_session_id(const std::string& id) {
+  if (id.empty() || id.size() > 128) return false;
+  return std::all_of(id.begin(), id.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' ||
+           c == ':';
+  });
+}
+
+std::optional<uint64_t> parse_u64(const std::string& text) {
+  if (text.empty() || text.size() > 19 || text.find_first_not_of("0123456789") != std::string::npos)
+    return std::nullopt;
+  return std::stoull(text);
+}
+
+std::string sse_frame(const v1::Event& event) {
+  const auto* field = v1::Event::descriptor()->FindFieldByNumber(event.body_case());
+  return "id: " + std::to_string(event.seq()) + "\nevent: " + (field ? field->name() : "event") +
+         "\ndata: " + to_json(event) + "\n\n";
+}
+
+}  // namespace souk::gateway
