@@ -1,6 +1,7 @@
 #include "session/session_actor.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <deque>
 #include <optional>
 #include <vector>
@@ -29,11 +30,13 @@ using clock_type = std::chrono::steady_clock;
 // durable first (checkpoint, passivate).
 struct pending {
   enum kind_type { command, checkpoint, passivate };
-  pending(kind_type k, v1::Command c, caf::typed_response_promise<v1::Reply> p)
-      : kind(k), cmd(std::move(c)), promise(std::move(p)) {}
+  pending(kind_type k, v1::Command c, caf::typed_response_promise<v1::Reply> p,
+          reply_callback cb = {})
+      : kind(k), cmd(std::move(c)), promise(std::move(p)), callback(std::move(cb)) {}
   kind_type kind;
   v1::Command cmd;
   caf::typed_response_promise<v1::Reply> promise;
+  reply_callback callback;  // instead of the promise, for callers outside CAF
   clock_type::time_point arrived = clock_type::now();
   // A command of a batch refused against the state its predecessors leave: answered
   // once they are durable (the refusal is only true if they are).
@@ -86,6 +89,13 @@ void answer(caf::typed_response_promise<v1::Reply>& promise, v1::Reply reply) {
   if (promise.pending()) promise.deliver(std::move(reply));
 }
 
+void answer(pending& p, v1::Reply reply) {
+  if (p.callback)
+    p.callback(std::move(reply));
+  else
+    answer(p.promise, std::move(reply));
+}
+
 // Hands a request to the journal; the answer comes back as durable/failed messages.
 void submit(self_ptr self, persistence::append_request request) {
   auto handle = caf::actor_cast<caf::actor>(self);
@@ -129,9 +139,9 @@ void process_next(self_ptr self) {
     }
     if (p.kind == pending::checkpoint || p.kind == pending::passivate) {
       if (st.state.version() == 0 || st.state.version() == st.last_snapshot) {
-        answer(p.promise, accepted(st.state.version()));
+        answer(p, accepted(st.state.version()));
         if (p.kind == pending::passivate) {
-          for (auto& other : st.waiting) answer(other.promise, accepted(st.state.version()));
+          for (auto& other : st.waiting) answer(other, accepted(st.state.version()));
           return self->quit();  // only passivations were left (see above)
         }
         continue;
@@ -147,8 +157,8 @@ void process_next(self_ptr self) {
     auto advance = [&](const std::vector<v1::Event>& more) -> bool {
       for (const auto& event : more)
         if (auto error = apply_to(*ahead, event)) {  // decide promised this cannot happen
-          answer(p.promise, refused(*error));
-          for (auto& done : st.current) answer(done.promise, refused(*error));
+          answer(p, refused(*error));
+          for (auto& done : st.current) answer(done, refused(*error));
           return false;
         }
       return true;
@@ -156,13 +166,13 @@ void process_next(self_ptr self) {
     for (;;) {
       auto decided = decide(ahead ? *ahead : st.state, p.cmd, *st.opts.ctx);
       if (!decided && st.current.empty()) {
-        answer(p.promise, refused(decided.error()));
+        answer(p, refused(decided.error()));
       } else if (!decided) {
         p.refusal = decided.error();
         st.counts.push_back(0);
         st.current.push_back(std::move(p));
       } else if (decided->empty() && st.current.empty()) {
-        answer(p.promise, accepted(st.state.version()));
+        answer(p, accepted(st.state.version()));
       } else {
         if (ahead && !advance(*decided)) return self->quit(caf::sec::runtime_error);
         st.counts.push_back(decided->size());
@@ -306,6 +316,11 @@ session_actor::behavior_type session_behavior(self_ptr self, session_options opt
         enqueue(self, {pending::command, std::move(command), promise});
         return promise;
       },
+      [self](run_atom, v1::Command& command, reply_callback& reply) {
+        if (self->state.broken) return reply(refused(*self->state.broken));
+        if (auto denied = authorize(command)) return reply(refused(*denied));
+        enqueue(self, {pending::command, std::move(command), {}, std::move(reply)});
+      },
       [self](state_atom) -> v1::StateReply {
         self->state.last_activity = clock_type::now();
         if (self->state.broken) return state_reply(make_unexpected(*self->state.broken));
@@ -395,7 +410,7 @@ session_actor::behavior_type session_behavior(self_ptr self, session_options opt
         bool holdings_changed = false;
         for (const auto& event : events) {
           if (auto error = apply_to(st.state, event)) {  // decide promised this cannot happen
-            for (auto& done : batch) answer(done.promise, refused(*error));
+            for (auto& done : batch) answer(done, refused(*error));
             return self->quit(caf::sec::runtime_error);
           }
           holdings_changed = holdings_changed || changes_holdings(event);
@@ -411,7 +426,7 @@ session_actor::behavior_type session_behavior(self_ptr self, session_options opt
             st.opts.on_durable({}, std::chrono::duration_cast<std::chrono::microseconds>(
                                        clock_type::now() - batch.front().arrived),
                                st.snapshot_bytes);
-          answer(batch.front().promise, accepted(version));
+          answer(batch.front(), accepted(version));
         } else {
           // Each command's reply: its own events, and the version after them.
           auto next = events.begin();
@@ -422,14 +437,14 @@ session_actor::behavior_type session_behavior(self_ptr self, session_options opt
             next += counts[i];
             at += counts[i];
             if (batch[i].refusal) {
-              answer(batch[i].promise, refused(*batch[i].refusal));
+              answer(batch[i], refused(*batch[i].refusal));
               continue;
             }
             if (st.opts.on_durable)
               st.opts.on_durable(own, std::chrono::duration_cast<std::chrono::microseconds>(
                                           clock_type::now() - batch[i].arrived),
                                  i == 0 ? st.snapshot_bytes : 0);
-            answer(batch[i].promise, accepted(at, std::move(own)));
+            answer(batch[i], accepted(at, std::move(own)));
           }
         }
         st.snapshot_bytes = 0;
@@ -437,7 +452,7 @@ session_actor::behavior_type session_behavior(self_ptr self, session_options opt
         if (kind == pending::passivate &&
             std::none_of(st.waiting.begin(), st.waiting.end(),
                          [](const pending& w) { return w.kind != pending::passivate; })) {
-          for (auto& other : st.waiting) answer(other.promise, accepted(st.state.version()));
+          for (auto& other : st.waiting) answer(other, accepted(st.state.version()));
           return self->quit();
         }
         process_next(self);
@@ -446,11 +461,11 @@ session_actor::behavior_type session_behavior(self_ptr self, session_options opt
         // Nothing of the request was written. Stop, so that the next message finds a
         // fresh actor loaded from disk rather than a state that may be out of step.
         auto& st = self->state;
-        for (auto& done : st.current) answer(done.promise, refused(error));
+        for (auto& done : st.current) answer(done, refused(error));
         st.current.clear();
         st.counts.clear();
         for (auto& waiting : st.waiting)
-          answer(waiting.promise, refused(make_error(
+          answer(waiting, refused(make_error(
               v1::ERROR_CODE_STORAGE_FAILURE,
               "session " + st.opts.session_id + " stopped after a storage failure (" +
                   error.message() + "); nothing of this request was written, send it again")));
@@ -473,6 +488,25 @@ session_actor::behavior_type session_behavior(self_ptr self, session_options opt
 }
 
 }  // namespace
+
+struct reply_callback::state {
+  std::function<void(v1::Reply)> done;
+  std::function<void()> dropped;
+  std::atomic<bool> called{false};
+  ~state() {
+    if (!called && dropped) dropped();
+  }
+};
+
+reply_callback::reply_callback(std::function<void(v1::Reply)> done, std::function<void()> dropped)
+    : state_(std::make_shared<state>()) {
+  state_->done = std::move(done);
+  state_->dropped = std::move(dropped);
+}
+
+void reply_callback::operator()(v1::Reply reply) const {
+  if (state_ && !state_->called.exchange(true)) state_->done(std::move(reply));
+}
 
 session_actor spawn_session(caf::actor_system& system, session_options options) {
   // lazy_init: the session loads on its first message, on a scheduler thread, not on

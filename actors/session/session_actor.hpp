@@ -12,6 +12,7 @@
 #include <vector>
 
 #include <caf/actor.hpp>
+#include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/atom.hpp>
 #include <caf/fwd.hpp>
 #include <caf/replies_to.hpp>
@@ -24,6 +25,29 @@
 #include "souk/v1/events.pb.h"
 #include "souk/v1/state.pb.h"
 #include "souk/v1/transfer.pb.h"
+
+namespace souk::session {
+
+/// How a caller outside CAF (the HTTP gateway) gets a command's reply without an actor
+/// of its own: `done` is called once with the reply, on the session's thread. If the
+/// message carrying it is dropped unprocessed (the session stopped meanwhile), `dropped`
+/// is called instead, from whichever thread let the last copy go — so the caller can
+/// send again. Copies share one state.
+class reply_callback {
+ public:
+  reply_callback() = default;
+  reply_callback(std::function<void(v1::Reply)> done, std::function<void()> dropped);
+  void operator()(v1::Reply reply) const;
+  explicit operator bool() const { return state_ != nullptr; }
+
+ private:
+  struct state;
+  std::shared_ptr<state> state_;
+};
+
+}  // namespace souk::session
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(souk::session::reply_callback)
 
 namespace souk::session {
 
@@ -43,7 +67,8 @@ using export_atom = caf::atom_constant<caf::atom("export")>;
 
 /// What a session actor understands.
 /// - run: decide + persist + apply a command; the reply comes once its events are
-///   durable (or says which rule, or which storage failure, stopped it).
+///   durable (or says which rule, or which storage failure, stopped it) — to the
+///   requester, or through the reply_callback sent along.
 /// - state: now; (state, version): at a version; (state_at, unix ms): at a time.
 /// - subscribe / unsub: an actor that receives (event_atom, Event) for every event after
 ///   it is durable, in seq order.
@@ -53,6 +78,7 @@ using export_atom = caf::atom_constant<caf::atom("export")>;
 /// Observers and queries never wait behind a command; commands wait their turn.
 using session_actor = caf::typed_actor<
     caf::replies_to<run_atom, v1::Command>::with<v1::Reply>,
+    caf::reacts_to<run_atom, v1::Command, reply_callback>,
     caf::replies_to<state_atom>::with<v1::StateReply>,
     caf::replies_to<state_atom, uint64_t>::with<v1::StateReply>,
     caf::replies_to<state_at_atom, int64_t>::with<v1::StateReply>,

@@ -189,6 +189,7 @@ struct gateway::impl {
 
   void handle(exchange_ptr x);
   void run_command(exchange_ptr x, const std::string& id);
+  void send_command(exchange_ptr x, v1::Command command, bool may_resend);
   void get_state(exchange_ptr x, const std::string& id);
   void get_events(exchange_ptr x, const std::string& id);
   void stream_events(exchange_ptr x, const std::string& id, uint64_t after);
@@ -400,15 +401,27 @@ void gateway::impl::run_command(exchange_ptr x, const std::string& id) {
   if (command.command_id().empty()) command.set_command_id(new_command_id());
   // The session checks the scopes too; refusing here spares it the message.
   if (!allowed(*x, session::required_scope(command))) return;
-  ask<v1::Reply>(
-      x, id,
+  send_command(x, std::move(command), true);
+}
+
+// Straight to the session, whose reply comes back through a callback on its thread: no
+// relay, two fewer messages per request. A session that stopped before taking the
+// message drops it; then it is sent once more, to the actor the node activates anew.
+void gateway::impl::send_command(exchange_ptr x, v1::Command command, bool may_resend) {
+  auto actor = node.session(command.session_id());
+  session::reply_callback reply(
       [this, x](v1::Reply r) {
         if (r.has_error()) return refuse(*x, r.error());
         auto res = json_response(x->request, 200, to_json(r.accepted()));
         res.set(http::field::etag, "\"" + std::to_string(r.accepted().version()) + "\"");
         x->out->reply(std::move(res));
       },
-      session::run_atom::value, std::move(command));
+      [this, x, command, may_resend] {
+        if (may_resend) return send_command(x, command, false);
+        refuse(*x, v1::ERROR_CODE_OVERLOADED,
+               "session " + command.session_id() + " stopped twice before taking the command");
+      });
+  caf::anon_send(actor, session::run_atom::value, std::move(command), std::move(reply));
 }
 
 void gateway::impl::get_state(exchange_ptr x, const std::string& id) {

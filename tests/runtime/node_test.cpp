@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <fstream>
+#include <future>
 #include <thread>
 
 #include <caf/event_based_actor.hpp>
@@ -184,6 +185,34 @@ BOOST_AUTO_TEST_CASE(commands_waiting_together_commit_together_and_answer_in_ord
   BOOST_TEST(f.node->journal().stats().commits < uint64_t(n / 2));
   BOOST_TEST(f.state("s1").cart().lines(0).quantity() == n - 1);
   BOOST_TEST(same(f.state("s1"), f.replayed("s1")));
+}
+
+BOOST_AUTO_TEST_CASE(a_reply_callback_answers_once_or_says_it_was_dropped) {
+  node_fixture f;
+  f.must(f.start("s1"));
+  std::promise<v1::Reply> replied;
+  std::atomic<int> dropped{0};
+  {
+    session::reply_callback callback([&](v1::Reply r) { replied.set_value(std::move(r)); },
+                                     [&] { ++dropped; });
+    caf::anon_send(f.node->session("s1"), session::run_atom::value,
+                   f.add("s1", "SKU-123", "blue-m", 1), callback);
+  }
+  auto reply = replied.get_future().get();
+  BOOST_REQUIRE(reply.has_accepted());
+  BOOST_TEST(reply.accepted().version() == 2u);
+  // A message to a session that has stopped is dropped: the caller hears of it.
+  auto old = f.node->session("s1");
+  f.passivate("s1");
+  std::promise<void> gone;
+  {
+    session::reply_callback callback([](v1::Reply) { BOOST_FAIL("a stopped session answered"); },
+                                     [&] { gone.set_value(); });
+    caf::anon_send(old, session::run_atom::value, f.add("s1", "SKU-123", "blue-m", 1), callback);
+  }
+  BOOST_TEST((gone.get_future().wait_for(5s) == std::future_status::ready));
+  BOOST_TEST(dropped == 0);  // the first was answered, so never "dropped"
+  BOOST_TEST(f.node->journal().version("s1") == 2u);
 }
 
 BOOST_AUTO_TEST_CASE(concurrent_agents_lose_no_update) {
