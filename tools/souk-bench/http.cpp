@@ -3,10 +3,12 @@
 // process. wrk shares the 2 cores with the node: the numbers include that cost.
 #include <cstdio>
 #include <fstream>
+#include <iostream>
 #include <memory>
 #include <regex>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 
 #include <caf/actor_system.hpp>
 
@@ -58,6 +60,7 @@ wrk_result run_wrk(const fs::path& script, unsigned short port, double seconds,
     r.non_2xx = std::stoul(m[1]);
   if (std::regex_search(out, m, std::regex(R"(Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+))")))
     r.socket_errors = std::stoul(m[1]) + std::stoul(m[2]) + std::stoul(m[3]) + std::stoul(m[4]);
+  if (r.socket_errors) std::cerr << "souk-bench http: wrk reported socket errors:\n" << out;
   return r;
 }
 
@@ -116,6 +119,8 @@ std::vector<row> run_http(const options& opts) {
     throw std::runtime_error(error);
   auto measure = [&](const std::string& scenario, const fs::path& script,
                      std::size_t connections) {
+    // The previous run's connections close and its last commands finish first.
+    std::this_thread::sleep_for(std::chrono::seconds(1));
     auto before = (*node)->journal().stats().appended_events;
     auto r = run_wrk(script, server.port(), std::max(2.0, opts.seconds), connections);
     auto appended = (*node)->journal().stats().appended_events - before;
