@@ -14,6 +14,7 @@
 #include <google/protobuf/util/time_util.h>
 
 #include "agents/handoff.hpp"
+#include "runtime/gateway/event_stream.hpp"
 #include "runtime/gateway/http_codec.hpp"
 #include "runtime/gateway/verifier.hpp"
 #include "runtime/inspect.hpp"
@@ -40,8 +41,6 @@ namespace http = boost::beast::http;
 using google::protobuf::util::TimeUtil;
 using session::scope::session_read;
 using session::scope::session_write;
-
-using sse_tick_atom = caf::atom_constant<caf::atom("sse_tick")>;
 
 std::string_view sv(boost::beast::string_view s) { return {s.data(), s.size()}; }
 
@@ -497,58 +496,11 @@ void gateway::impl::get_events(exchange_ptr x, const std::string& id) {
   reply(*x, page);
 }
 
-// Live events over Server-Sent Events: subscribe first, then send the history after
-// `after` from the journal, then every event as it becomes durable — an event that both
-// paths deliver goes out once (by seq), so a client resuming from Last-Event-ID loses
-// and repeats nothing. The stream ends when the client leaves or the session stops.
 void gateway::impl::stream_events(exchange_ptr x, const std::string& id, uint64_t after) {
   if (node.journal().version(id) == 0 && !node.live_session(id))
     return refuse(*x, v1::ERROR_CODE_NOT_FOUND, "no session " + id);
-  system.spawn([this, x, id, after](caf::event_based_actor* self) -> caf::behavior {
-    auto sent = std::make_shared<uint64_t>(after);
-    auto session_actor = node.session(id);
-    auto me = caf::actor_cast<caf::actor>(self);
-    auto finish = [self, x, session_actor, me] {
-      self->send(session_actor, session::unsub_atom::value, me);
-      x->out->end();
-      self->quit();
-    };
-    x->out->open_stream("text/event-stream");
-    self->monitor(session_actor);
-    self->set_down_handler([x, self](const caf::down_msg&) {
-      x->out->send(": the session passivated; reconnect to resume\n\n");
-      x->out->end();
-      self->quit();
-    });
-    self->request(session_actor, options.session_timeout, session::subscribe_atom::value, me)
-        .await(
-            [this, x, id, sent](bool) {
-              auto events = node.journal().events(id, *sent + 1);
-              if (!events) return;
-              for (const auto& e : *events) {
-                x->out->send(sse_frame(e));
-                *sent = e.seq();
-              }
-            },
-            [x, self](caf::error&) {
-              x->out->end();
-              self->quit();
-            });
-    self->delayed_send(self, options.stream_heartbeat, sse_tick_atom::value);
-    return {
-        [x, sent, finish](session::event_atom, const v1::Event& e) {
-          if (x->out->closed()) return finish();
-          if (e.seq() <= *sent) return;
-          x->out->send(sse_frame(e));
-          *sent = e.seq();
-        },
-        [heartbeat = options.stream_heartbeat, x, self, finish](sse_tick_atom) {
-          if (x->out->closed()) return finish();
-          x->out->send(": keep-alive\n\n");
-          self->delayed_send(self, heartbeat, sse_tick_atom::value);
-        },
-    };
-  });
+  souk::gateway::stream_events(system, node, x->out, id, after,
+                               {options.session_timeout, options.stream_heartbeat});
 }
 
 void gateway::impl::handoff(exchange_ptr x, const std::string& id) {
