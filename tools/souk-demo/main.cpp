@@ -304,6 +304,10 @@ int main(int argc, char** argv) {
   std::cout << "\nThe day's data is in " << std::filesystem::absolute(dir).string()
             << ". Look inside with:\n"
             << "  build/tools/soukctl --data-dir " << dir << " verify\n"
-            << "  persistence/read_session.py " << dir << " ana\n";
+            << "  build/tools/soukctl --data-dir " << dir << " why ana\n"
+            << "  persistence/read_session.py " << dir << " ana\n"
+            << "or serve it and open http://127.0.0.1:8080/viewer with the key support-key:\n"
+            << "  build/tools/souk-node --http 127.0.0.1:8080 --data-dir " << dir
+            << " --config tools/souk-node/souk-node.ini\n";
   return 0;
 }

@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -124,6 +125,8 @@ int main(int argc, char** argv) {
   std::unique_ptr<std::ofstream> log_file;
   std::unique_ptr<runtime::transition_log> log;
   if (!cfg.log_file.empty()) {
+    std::error_code ignored;  // a missing folder shows as the open's failure below
+    std::filesystem::create_directories(std::filesystem::path(cfg.log_file).parent_path(), ignored);
     log_file = std::make_unique<std::ofstream>(cfg.log_file, std::ios::app);
     if (!*log_file) {
       std::cerr << "souk-node: cannot write " << cfg.log_file << "\n";
