@@ -115,7 +115,7 @@ std::vector<row> run_http(const options& opts) {
   gateway::http_limits limits;
   gateway::http_server server(api, limits);
   const char* threads = std::getenv("SOUK_HTTP_THREADS");
-  if (auto error = server.start("127.0.0.1", 0, threads ? std::atoi(threads) : 1); !error.empty())
+  if (auto error = server.start("127.0.0.1", 0, threads ? std::atoi(threads) : 2); !error.empty())
     throw std::runtime_error(error);
   auto measure = [&](const std::string& scenario, const fs::path& script,
                      std::size_t connections) {

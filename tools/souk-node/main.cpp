@@ -39,7 +39,7 @@ struct node_config : caf::actor_system_config {
   std::string http;  // HOST:PORT
   std::string log_file;
   std::vector<std::string> api_keys;
-  size_t http_threads = 1;
+  size_t http_threads = 2;
   size_t max_connections = 1024;
   size_t body_limit = 1 << 20;
   size_t request_timeout_ms = 15000;
