@@ -54,6 +54,8 @@ for q in "state ana --version 13" "history ana" "diff ana 12 16" "why ana" "sess
   [ "$($off $q --json)" = "$($on $q --json)" ] || fail "'$q' differs offline and online"
 done
 $on verify | grep -q 'verified 3 sessions: no divergence' || fail "online verify"
+$on export ben --to sizing-specialist | grep -q '"toAgentId":"sizing-specialist"' || fail "online export"
+$on export ben | grep -q '"checksum":"sha256:' || fail "online export has no checksum"
 expect_exit 3 $ctl --url "http://127.0.0.1:$port" --key wrong state ana
 expect_exit 4 $on state nobody
 # Import: a tampered transfer is refused and changes nothing; the real one is taken.
