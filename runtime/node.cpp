@@ -98,18 +98,24 @@ session::session_actor node::session(const std::string& session_id) {
       m->activations.add();
       m->activation_seconds.observe(static_cast<double>(took.count()) / 1e6);
     };
+    // Forgets the actor (unless a newer one took its place): when it is about to quit,
+    // and again when it has stopped (for ways out that skip the first).
+    auto forget = [weak = std::weak_ptr<directory>(directory_),
+                   weak_bus = std::weak_ptr<topic_bus>(bus_),
+                   session_id](const caf::actor_addr& address) {
+      auto d = weak.lock();
+      if (d && d->forget(session_id, address))
+        if (auto bus = weak_bus.lock()) bus->forget(session_id);
+    };
+    opts.on_stopping = forget;
     actor = session::spawn_session(system_, std::move(opts));
     dir.recency.push_front(session_id);
     dir.live.emplace(session_id, directory::entry{actor, dir.recency.begin()});
-    std::weak_ptr<directory> weak = directory_;
-    std::weak_ptr<topic_bus> weak_bus = bus_;
     auto address = actor.address();
     caf::actor_cast<caf::strong_actor_ptr>(actor)->get()->attach_functor(
-        [weak, weak_bus, m = metrics_, session_id, address](const caf::error&) {
+        [forget, m = metrics_, address](const caf::error&) {
           m->passivations.add();
-          auto d = weak.lock();
-          if (d && d->forget(session_id, address))
-            if (auto bus = weak_bus.lock()) bus->forget(session_id);
+          forget(address);
         });
     // Over the cap: the least recently used passivate (they leave the directory when
     // they stop, so a message for them meanwhile still reaches the old actor).

@@ -96,6 +96,14 @@ void answer(pending& p, v1::Reply reply) {
     answer(p.promise, std::move(reply));
 }
 
+// Leaves: the owner forgets this actor first (so that messages from now on reach a fresh
+// one), then the actor quits; messages still in its mailbox are dropped (a request's
+// sender hears of it; a reply_callback reports itself dropped).
+void stop(self_ptr self, caf::error reason = caf::none) {
+  if (self->state.opts.on_stopping) self->state.opts.on_stopping(self->address());
+  self->quit(std::move(reason));
+}
+
 // Hands a request to the journal; the answer comes back as durable/failed messages.
 void submit(self_ptr self, persistence::append_request request) {
   auto handle = caf::actor_cast<caf::actor>(self);
@@ -142,7 +150,7 @@ void process_next(self_ptr self) {
         answer(p, accepted(st.state.version()));
         if (p.kind == pending::passivate) {
           for (auto& other : st.waiting) answer(other, accepted(st.state.version()));
-          return self->quit();  // only passivations were left (see above)
+          return stop(self);  // only passivations were left (see above)
         }
         continue;
       }
@@ -174,7 +182,7 @@ void process_next(self_ptr self) {
       } else if (decided->empty() && st.current.empty()) {
         answer(p, accepted(st.state.version()));
       } else {
-        if (ahead && !advance(*decided)) return self->quit(caf::sec::runtime_error);
+        if (ahead && !advance(*decided)) return stop(self, caf::sec::runtime_error);
         st.counts.push_back(decided->size());
         for (auto& event : *decided) events.push_back(std::move(event));
         st.current.push_back(std::move(p));
@@ -184,7 +192,7 @@ void process_next(self_ptr self) {
         break;
       if (!ahead && !st.current.empty()) {
         ahead = st.state;
-        if (!advance(events)) return self->quit(caf::sec::runtime_error);
+        if (!advance(events)) return stop(self, caf::sec::runtime_error);
       }
       p = std::move(st.waiting.front());
       st.waiting.pop_front();
@@ -200,7 +208,7 @@ void process_next(self_ptr self) {
     if ((st.state.version() + events.size()) / every != st.state.version() / every) {
       if (!ahead) {
         ahead = st.state;
-        if (!advance(events)) return self->quit(caf::sec::runtime_error);
+        if (!advance(events)) return stop(self, caf::sec::runtime_error);
       }
       ahead->SerializeToString(&request.snapshot);
     }
@@ -364,7 +372,7 @@ session_actor::behavior_type session_behavior(self_ptr self, session_options opt
         auto promise = self->make_response_promise<v1::Reply>();
         if (self->state.broken) {
           answer(promise, refused(*self->state.broken));
-          self->quit();
+          stop(self);
           return promise;
         }
         enqueue(self, {pending::passivate, {}, promise});
@@ -411,7 +419,7 @@ session_actor::behavior_type session_behavior(self_ptr self, session_options opt
         for (const auto& event : events) {
           if (auto error = apply_to(st.state, event)) {  // decide promised this cannot happen
             for (auto& done : batch) answer(done, refused(*error));
-            return self->quit(caf::sec::runtime_error);
+            return stop(self, caf::sec::runtime_error);
           }
           holdings_changed = holdings_changed || changes_holdings(event);
         }
@@ -453,7 +461,7 @@ session_actor::behavior_type session_behavior(self_ptr self, session_options opt
             std::none_of(st.waiting.begin(), st.waiting.end(),
                          [](const pending& w) { return w.kind != pending::passivate; })) {
           for (auto& other : st.waiting) answer(other, accepted(st.state.version()));
-          return self->quit();
+          return stop(self);
         }
         process_next(self);
       },
@@ -470,7 +478,7 @@ session_actor::behavior_type session_behavior(self_ptr self, session_options opt
               "session " + st.opts.session_id + " stopped after a storage failure (" +
                   error.message() + "); nothing of this request was written, send it again")));
         st.waiting.clear();
-        self->quit(caf::sec::runtime_error);
+        stop(self, caf::sec::runtime_error);
       },
       [self](idle_atom) {
         auto& st = self->state;

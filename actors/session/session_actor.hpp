@@ -12,6 +12,7 @@
 #include <vector>
 
 #include <caf/actor.hpp>
+#include <caf/actor_addr.hpp>
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/atom.hpp>
 #include <caf/fwd.hpp>
@@ -108,6 +109,10 @@ struct session_options {
   /// written). Must not block.
   std::function<void(const std::vector<v1::Event>&, std::chrono::microseconds, std::size_t)>
       on_durable;
+  /// Called on the actor's thread just before it quits (passivation, failure), with its
+  /// address: the node forgets it there, so that a message sent from then on activates
+  /// a fresh actor instead of reaching one that is about to drop it.
+  std::function<void(const caf::actor_addr&)> on_stopping;
   /// Called once a session has loaded: how long the snapshot + tail took, and how many
   /// tail events were replayed.
   std::function<void(std::chrono::microseconds, uint64_t)> on_activated;

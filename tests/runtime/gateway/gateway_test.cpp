@@ -1,5 +1,6 @@
 // The HTTP gateway over real sockets: every endpoint, status code and scope; bad input
 // that changes nothing; SSE resume; the connection limits.
+#include <atomic>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -295,6 +296,42 @@ BOOST_AUTO_TEST_CASE(a_divergence_is_counted_logged_and_shown) {
   // The background round finds it too.
   BOOST_TEST(f.verifier->run_once() == 1u);
   BOOST_TEST(contains(f.metrics(), "souk_divergences_total 2"));
+}
+
+BOOST_AUTO_TEST_CASE(concurrent_callers_lose_nothing_even_while_the_session_passivates) {
+  gateway_fixture f;
+  f.start("s1");
+  const int callers = 4, each = 40;
+  std::atomic<int> ok{0}, other{0};
+  std::atomic<bool> done{false};
+  std::vector<std::thread> threads;
+  for (int c = 0; c < callers; ++c)
+    threads.emplace_back([&] {
+      auto client = f.as("chat-key");
+      for (int i = 0; i < each; ++i) {
+        auto r = client.post("/v1/sessions/s1/commands",
+                             R"({"recordCustomerMessage":{"channel":"chat","text":"hi"}})");
+        (r.status == 200 ? ok : other)++;
+        if (r.status != 200) BOOST_TEST_MESSAGE("refused: " << r.status << " " << r.body);
+      }
+    });
+  // Meanwhile the session is told to passivate again and again: commands that reach a
+  // stopping actor are sent again to the next one.
+  std::thread passivator([&] {
+    while (!done) {
+      if (auto actor = f.node->live_session("s1"))
+        caf::anon_send(*actor, session::passivate_atom::value);
+      std::this_thread::sleep_for(2ms);
+    }
+  });
+  for (auto& t : threads) t.join();
+  done = true;
+  passivator.join();
+  BOOST_TEST(ok == callers * each);
+  BOOST_TEST(other == 0);
+  BOOST_TEST(f.node->journal().version("s1") == uint64_t(1 + callers * each));
+  auto verify = f.as("support-key").get("/v1/sessions/s1/verify");
+  BOOST_TEST(!contains(verify.body, R"("diverged":true)"));
 }
 
 namespace {
