@@ -24,9 +24,9 @@ int usage(int code) {
                "            sessions) vs SQLite-JSON; activation; memory per live session.\n"
                "            --only mutations|mutations@rate|activation|memory|sqlite-json\n"
                "  http      durable mutations and state reads through the HTTP gateway,\n"
-               "            driven by wrk over 64 (and for mutations 256) keep-alive\n"
-               "            connections (--sessions of\n"
-               "            them; default 1000). --only mutations|reads\n"
+               "            driven by wrk over 64 (mutations also 256) keep-alive\n"
+               "            connections to --sessions sessions (default 1000).\n"
+               "            --only mutations|reads\n"
                "  DIR (default ./bench-data) is wiped before and after.\n");
   return code;
 }
