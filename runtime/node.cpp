@@ -34,12 +34,8 @@ node::node(caf::actor_system& system, node_options options)
       options_(std::move(options)),
       directory_(std::make_shared<directory>()),
       metrics_(std::make_shared<node_metrics>()) {
-  metrics_->live_sessions = [d = std::weak_ptr<directory>(directory_)]() -> std::size_t {
-    auto dir = d.lock();
-    if (!dir) return 0;
-    std::lock_guard<std::mutex> lock(dir->mutex);
-    return dir->live.size();
-  };
+  // Rendered through metrics(), so only while the node is.
+  metrics_->live_sessions = [this] { return live_sessions(); };
 }
 
 result<std::unique_ptr<node>> node::open(caf::actor_system& system, node_options options) {
@@ -129,71 +125,63 @@ session::session_actor node::session(const std::string& session_id) {
   return actor;
 }
 
-namespace {
-
-v1::Command upstream_command(const std::string& session_id, const std::string& agent_id,
-                             uint64_t n) {
-  v1::Command c;
-  c.set_command_id(agent_id + "-" + std::to_string(n));
-  c.set_session_id(session_id);
-  c.set_agent_id(agent_id);
-  c.add_scopes(std::string(session::scope::inventory_publish));
-  return c;
+result<std::size_t> node::store_and_tell(const v1::ReferenceRecord& record,
+                                         const std::string& topic, const std::string& agent_id,
+                                         std::string_view scope,
+                                         const std::vector<v1::Command>& bodies) {
+  if (auto error = reference_->put(record)) return make_unexpected(*error);
+  auto holders = bus_->holders(topic);
+  for (const auto& session_id : holders)
+    for (const auto& body : bodies) {
+      v1::Command c = body;
+      c.set_command_id(agent_id + "-" + std::to_string(++published_));
+      c.set_session_id(session_id);
+      c.set_agent_id(agent_id);
+      c.add_scopes(std::string(scope));
+      caf::anon_send(session(session_id), session::run_atom::value, std::move(c));
+    }
+  return holders.size();
 }
-
-}  // namespace
 
 result<std::size_t> node::publish_stock(const v1::StockLevel& level,
                                         const std::string& agent_id) {
   v1::ReferenceRecord record;
   *record.mutable_stock() = level;
-  if (auto error = reference_->put(record)) return make_unexpected(*error);
-  auto holders = bus_->holders(topic_bus::sku_topic(level.sku()));
-  for (const auto& session_id : holders) {
-    auto c = upstream_command(session_id, agent_id, ++published_);
-    auto& body = *c.mutable_reconcile_stock();
-    body.set_sku(level.sku());
-    body.set_variant_id(level.variant_id());
-    body.set_available(level.available());
-    caf::anon_send(session(session_id), session::run_atom::value, std::move(c));
-  }
-  return holders.size();
+  v1::Command reconcile;
+  auto& body = *reconcile.mutable_reconcile_stock();
+  body.set_sku(level.sku());
+  body.set_variant_id(level.variant_id());
+  body.set_available(level.available());
+  return store_and_tell(record, topic_bus::sku_topic(level.sku()), agent_id,
+                        session::scope::inventory_publish, {reconcile});
 }
 
 result<std::size_t> node::publish_discount(const v1::DiscountRule& rule,
                                            const std::string& agent_id) {
   v1::ReferenceRecord record;
   *record.mutable_discount() = rule;
-  if (auto error = reference_->put(record)) return make_unexpected(*error);
-  auto holders = bus_->holders(topic_bus::code_topic(rule.code()));
-  for (const auto& session_id : holders) {
-    auto c = upstream_command(session_id, agent_id, ++published_);
-    c.mutable_revalidate_discounts();
-    caf::anon_send(session(session_id), session::run_atom::value, std::move(c));
-  }
-  return holders.size();
+  v1::Command revalidate;
+  revalidate.mutable_revalidate_discounts();
+  return store_and_tell(record, topic_bus::code_topic(rule.code()), agent_id,
+                        session::scope::inventory_publish, {revalidate});
 }
 
 result<std::size_t> node::publish_customer(const v1::CustomerRecord& customer,
                                            const std::string& agent_id) {
   v1::ReferenceRecord record;
   *record.mutable_customer() = customer;
-  if (auto error = reference_->put(record)) return make_unexpected(*error);
-  auto holders = bus_->holders(topic_bus::customer_topic(customer.customer_id()));
-  for (const auto& session_id : holders) {
-    for (const auto& [name, value] : customer.attributes()) {
-      auto c = upstream_command(session_id, agent_id, ++published_);
-      c.clear_scopes();  // the node relays a CRM fact the caller was allowed to publish
-      c.add_scopes(std::string(session::scope::session_write));
-      auto& body = *c.mutable_record_attribute();
-      body.set_name(name);
-      body.set_value(value);
-      body.set_source("crm");
-      body.set_ttl_seconds(24 * 3600);  // a pushed fact is fresh; it lasts a day
-      caf::anon_send(session(session_id), session::run_atom::value, std::move(c));
-    }
+  std::vector<v1::Command> facts;
+  for (const auto& [name, value] : customer.attributes()) {
+    auto& body = *facts.emplace_back().mutable_record_attribute();
+    body.set_name(name);
+    body.set_value(value);
+    body.set_source("crm");
+    body.set_ttl_seconds(24 * 3600);  // a pushed fact is fresh; it lasts a day
   }
-  return holders.size();
+  // Recording a fact is a session write: the node relays what the caller (scope
+  // customer:publish, checked by the gateway) was allowed to publish.
+  return store_and_tell(record, topic_bus::customer_topic(customer.customer_id()), agent_id,
+                        session::scope::session_write, facts);
 }
 
 std::optional<session::session_actor> node::live_session(const std::string& session_id) const {

@@ -8,7 +8,9 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include <caf/fwd.hpp>
 
@@ -95,6 +97,11 @@ class node final : public agents::stock_publisher {
  private:
   struct directory;
   node(caf::actor_system& system, node_options options);
+  /// Stores an upstream change, then sends every live session holding `topic` each of
+  /// `bodies` (commands with only a body) as `agent_id` with `scope`. How many were told.
+  result<std::size_t> store_and_tell(const v1::ReferenceRecord& record, const std::string& topic,
+                                     const std::string& agent_id, std::string_view scope,
+                                     const std::vector<v1::Command>& bodies);
 
   caf::actor_system& system_;
   node_options options_;
