@@ -11,7 +11,8 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -57,7 +58,8 @@ class connection : public std::enable_shared_from_this<connection> {
     write(res);
   }
 
-  // Responder side; all run on the connection's strand.
+  // Responder side: other threads post to the connection's io_context, whose one thread
+  // runs all of the connection's handlers.
   void deliver(http_response response) {
     auto res = std::make_shared<http_response>(std::move(response));
     net::post(stream_.get_executor(), [self = shared_from_this(), res] {
@@ -137,7 +139,7 @@ class connection : public std::enable_shared_from_this<connection> {
                                                     shared_from_this()));
   }
 
-  // On the strand: whether a request was waiting for its handler (and now is not).
+  // On the connection's thread: whether a request was waiting for its handler (and now is not).
   bool stop_waiting() {
     if (!waiting_) return false;
     waiting_ = false;
@@ -213,13 +215,19 @@ class connection : public std::enable_shared_from_this<connection> {
 struct http_server::impl {
   impl(request_handler& handler, http_limits limits)
       : shared(std::make_shared<shared_state>(handler, limits)) {}
-  net::io_context ioc;
+  // One io_context per I/O thread, each connection on one of them for its whole life:
+  // a connection's handlers then never run concurrently (no strand needed) and the
+  // threads do not contend for one scheduler's lock. The acceptor lives on the first.
+  std::vector<std::unique_ptr<net::io_context>> contexts;
+  std::vector<net::executor_work_guard<net::io_context::executor_type>> keep_running;
+  std::size_t next_context = 0;  // round robin; only the acceptor's thread touches it
   std::optional<tcp::acceptor> acceptor;
   std::shared_ptr<shared_state> shared;
   std::vector<std::thread> threads;
 
   void accept() {
-    acceptor->async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket s) {
+    auto& context = *contexts[next_context++ % contexts.size()];
+    acceptor->async_accept(context, [this](beast::error_code ec, tcp::socket s) {
       if (ec == net::error::operation_aborted) return;
       if (!ec) {
         s.set_option(tcp::no_delay(true), ec);
@@ -245,15 +253,19 @@ std::string http_server::start(const std::string& host, unsigned short port,
   auto address = net::ip::make_address(host, ec);
   if (ec) return "not an IP address: " + host;
   tcp::endpoint endpoint{address, port};
-  auto& acceptor = impl_->acceptor.emplace(impl_->ioc);
+  for (std::size_t i = 0; i < std::max<std::size_t>(1, threads); ++i) {
+    impl_->contexts.push_back(std::make_unique<net::io_context>(1));
+    impl_->keep_running.push_back(net::make_work_guard(*impl_->contexts.back()));
+  }
+  auto& acceptor = impl_->acceptor.emplace(*impl_->contexts.front());
   acceptor.open(endpoint.protocol(), ec);
   if (!ec) acceptor.set_option(net::socket_base::reuse_address(true), ec);
   if (!ec) acceptor.bind(endpoint, ec);
   if (!ec) acceptor.listen(net::socket_base::max_listen_connections, ec);
   if (ec) return "cannot listen on " + host + ":" + std::to_string(port) + ": " + ec.message();
   impl_->accept();
-  for (std::size_t i = 0; i < std::max<std::size_t>(1, threads); ++i)
-    impl_->threads.emplace_back([this] { impl_->ioc.run(); });
+  for (auto& context : impl_->contexts)
+    impl_->threads.emplace_back([&context = *context] { context.run(); });
   return {};
 }
 
@@ -264,7 +276,7 @@ unsigned short http_server::port() const {
 
 void http_server::stop() {
   if (impl_->threads.empty()) return;
-  impl_->ioc.stop();
+  for (auto& context : impl_->contexts) context->stop();
   for (auto& t : impl_->threads) t.join();
   impl_->threads.clear();
 }

@@ -1,7 +1,7 @@
 #pragma once
 
-// An asynchronous HTTP/1.1 server on Boost.Beast: keep-alive connections, each on its
-// own strand, served by a few I/O threads. It knows nothing of souk: a request_handler
+// An asynchronous HTTP/1.1 server on Boost.Beast: keep-alive connections served by a
+// few I/O threads, each connection by one of them. It knows nothing of souk: a request_handler
 // answers each request, possibly later and from another thread, through its responder.
 //
 // Limits keep a slow or hostile client from stalling the node: a request must arrive
