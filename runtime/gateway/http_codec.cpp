@@ -14,6 +14,8 @@
 #include <google/protobuf/util/type_resolver.h>
 #include <google/protobuf/util/type_resolver_util.h>
 
+#include "runtime/gateway/json_printer.hpp"
+
 namespace souk::gateway {
 namespace {
 
@@ -87,6 +89,8 @@ std::string type_url(const google::protobuf::Message& message) {
 
 std::string to_json(const google::protobuf::Message& message) {
   std::string out;
+  if (print_json(message, out)) return out;
+  out.clear();
   google::protobuf::util::JsonPrintOptions options;
   (void)google::protobuf::util::BinaryToJsonString(&resolver(), type_url(message),
                                                    message.SerializeAsString(), &out, options);
