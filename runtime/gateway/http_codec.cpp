@@ -15,6 +15,7 @@
 #include <google/protobuf/util/type_resolver_util.h>
 
 #include "runtime/gateway/json_printer.hpp"
+#include "runtime/gateway/json_reader.hpp"
 
 namespace souk::gateway {
 namespace {
@@ -99,6 +100,7 @@ std::string to_json(const google::protobuf::Message& message) {
 
 // Strict: an unknown field is an error, not silently dropped.
 std::optional<std::string> from_json(const std::string& body, google::protobuf::Message& message) {
+  if (read_json(body, message)) return std::nullopt;
   google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = false;
   std::string binary;

@@ -11,6 +11,8 @@
 
 #include <google/protobuf/descriptor.h>
 
+#include "runtime/gateway/utf8.hpp"
+
 namespace souk::gateway {
 namespace {
 
@@ -34,36 +36,13 @@ bool escaped(char32_t c) {
 
 void append_u_escape(std::string& out, unsigned unit) {
   static constexpr char hex[] = "0123456789abcdef";
-  const char text[6] = {'\\', 'u', hex[unit >> 12 & 0xF], hex[unit >> 8 & 0xF],
-                        hex[unit >> 4 & 0xF], hex[unit & 0xF]};
+  const char text[6] = {'\\',
+                        'u',
+                        hex[unit >> 12 & 0xF],
+                        hex[unit >> 8 & 0xF],
+                        hex[unit >> 4 & 0xF],
+                        hex[unit & 0xF]};
   out.append(text, 6);
-}
-
-// Decodes one UTF-8 sequence at `s[at]` (a lead byte >= 0x80) into `c`, advancing `at`;
-// false for anything that is not well-formed UTF-8 (overlong, surrogate, > U+10FFFF).
-bool decode_utf8(std::string_view s, std::size_t& at, char32_t& c) {
-  auto byte = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
-  unsigned char lead = byte(at);
-  std::size_t length;
-  if (lead >= 0xC2 && lead <= 0xDF) {
-    length = 2, c = lead & 0x1F;
-  } else if (lead >= 0xE0 && lead <= 0xEF) {
-    length = 3, c = lead & 0x0F;
-  } else if (lead >= 0xF0 && lead <= 0xF4) {
-    length = 4, c = lead & 0x07;
-  } else {
-    return false;
-  }
-  if (s.size() - at < length) return false;
-  for (std::size_t i = 1; i < length; ++i) {
-    if ((byte(at + i) & 0xC0) != 0x80) return false;
-    c = c << 6 | (byte(at + i) & 0x3F);
-  }
-  if ((length == 3 && (c < 0x800 || (c >= 0xD800 && c <= 0xDFFF))) ||
-      (length == 4 && (c < 0x10000 || c > 0x10FFFF)))
-    return false;
-  at += length;
-  return true;
 }
 
 bool append_string(std::string& out, std::string_view s) {
@@ -92,14 +71,29 @@ bool append_string(std::string& out, std::string_view s) {
     }
     out.append(s.data() + plain, at - plain);
     switch (b) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\b': out += "\\b"; break;
-      case '\t': out += "\\t"; break;
-      case '\n': out += "\\n"; break;
-      case '\f': out += "\\f"; break;
-      case '\r': out += "\\r"; break;
-      default: append_u_escape(out, b);
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      default:
+        append_u_escape(out, b);
     }
     plain = ++at;
   }
@@ -154,8 +148,8 @@ void append_base64(std::string& out, const std::string& bytes) {
   auto at = [&](std::size_t k) { return static_cast<unsigned char>(bytes[k]); };
   for (; i + 3 <= bytes.size(); i += 3) {
     unsigned v = at(i) << 16 | at(i + 1) << 8 | at(i + 2);
-    const char quad[4] = {alphabet[v >> 18], alphabet[v >> 12 & 63], alphabet[v >> 6 & 63],
-                          alphabet[v & 63]};
+    const char quad[4] = {alphabet[v >> 18], alphabet[v >> 12 & 63],
+                          alphabet[v >> 6 & 63], alphabet[v & 63]};
     out.append(quad, 4);
   }
   if (bytes.size() - i == 1) {
@@ -164,7 +158,8 @@ void append_base64(std::string& out, const std::string& bytes) {
     out.append(quad, 4);
   } else if (bytes.size() - i == 2) {
     unsigned v = at(i) << 16 | at(i + 1) << 8;
-    const char quad[4] = {alphabet[v >> 18], alphabet[v >> 12 & 63], alphabet[v >> 6 & 63], '='};
+    const char quad[4] = {alphabet[v >> 18], alphabet[v >> 12 & 63],
+                          alphabet[v >> 6 & 63], '='};
     out.append(quad, 4);
   }
   out += '"';
@@ -181,7 +176,8 @@ void append_nanos(std::string& out, int32_t nanos) {
 
 void append_digits(std::string& out, int64_t value, int width) {
   char text[24];
-  int n = std::snprintf(text, sizeof text, "%0*lld", width, static_cast<long long>(value));
+  int n =
+      std::snprintf(text, sizeof text, "%0*lld", width, static_cast<long long>(value));
   out.append(text, static_cast<std::size_t>(n));
 }
 
@@ -237,7 +233,8 @@ class printer {
 
   bool message(const pb::Message& m) {
     const pb::Descriptor* type = m.GetDescriptor();
-    if (type->file()->name().rfind("google/protobuf/", 0) == 0) return well_known(m, type);
+    if (type->file()->name().rfind("google/protobuf/", 0) == 0)
+      return well_known(m, type);
     std::vector<const field*> fields;
     m.GetReflection()->ListFields(m, &fields);
     out_ += '{';
@@ -314,13 +311,20 @@ class printer {
       const pb::Reflection* ra = a->GetReflection();
       const pb::Reflection* rb = b->GetReflection();
       switch (key->cpp_type()) {
-        case field::CPPTYPE_STRING: return ra->GetString(*a, key) < rb->GetString(*b, key);
-        case field::CPPTYPE_INT32: return ra->GetInt32(*a, key) < rb->GetInt32(*b, key);
-        case field::CPPTYPE_INT64: return ra->GetInt64(*a, key) < rb->GetInt64(*b, key);
-        case field::CPPTYPE_UINT32: return ra->GetUInt32(*a, key) < rb->GetUInt32(*b, key);
-        case field::CPPTYPE_UINT64: return ra->GetUInt64(*a, key) < rb->GetUInt64(*b, key);
-        case field::CPPTYPE_BOOL: return ra->GetBool(*a, key) < rb->GetBool(*b, key);
-        default: return false;
+        case field::CPPTYPE_STRING:
+          return ra->GetString(*a, key) < rb->GetString(*b, key);
+        case field::CPPTYPE_INT32:
+          return ra->GetInt32(*a, key) < rb->GetInt32(*b, key);
+        case field::CPPTYPE_INT64:
+          return ra->GetInt64(*a, key) < rb->GetInt64(*b, key);
+        case field::CPPTYPE_UINT32:
+          return ra->GetUInt32(*a, key) < rb->GetUInt32(*b, key);
+        case field::CPPTYPE_UINT64:
+          return ra->GetUInt64(*a, key) < rb->GetUInt64(*b, key);
+        case field::CPPTYPE_BOOL:
+          return ra->GetBool(*a, key) < rb->GetBool(*b, key);
+        default:
+          return false;
       }
     };
     std::sort(entries.begin(), entries.end(), before);
@@ -334,12 +338,23 @@ class printer {
         case field::CPPTYPE_STRING:
           if (!append_string(out_, er->GetString(*entry, key))) return false;
           break;
-        case field::CPPTYPE_INT32: append_quoted_int(out_, er->GetInt32(*entry, key)); break;
-        case field::CPPTYPE_INT64: append_quoted_int(out_, er->GetInt64(*entry, key)); break;
-        case field::CPPTYPE_UINT32: append_quoted_int(out_, er->GetUInt32(*entry, key)); break;
-        case field::CPPTYPE_UINT64: append_quoted_int(out_, er->GetUInt64(*entry, key)); break;
-        case field::CPPTYPE_BOOL: out_ += er->GetBool(*entry, key) ? "\"true\"" : "\"false\""; break;
-        default: return false;
+        case field::CPPTYPE_INT32:
+          append_quoted_int(out_, er->GetInt32(*entry, key));
+          break;
+        case field::CPPTYPE_INT64:
+          append_quoted_int(out_, er->GetInt64(*entry, key));
+          break;
+        case field::CPPTYPE_UINT32:
+          append_quoted_int(out_, er->GetUInt32(*entry, key));
+          break;
+        case field::CPPTYPE_UINT64:
+          append_quoted_int(out_, er->GetUInt64(*entry, key));
+          break;
+        case field::CPPTYPE_BOOL:
+          out_ += er->GetBool(*entry, key) ? "\"true\"" : "\"false\"";
+          break;
+        default:
+          return false;
       }
       out_ += ':';
       if (!value(*entry, val, -1)) return false;
@@ -360,10 +375,12 @@ class printer {
         append_int(out_, one ? r->GetUInt32(m, f) : r->GetRepeatedUInt32(m, f, index));
         return true;
       case field::CPPTYPE_INT64:
-        append_quoted_int(out_, one ? r->GetInt64(m, f) : r->GetRepeatedInt64(m, f, index));
+        append_quoted_int(out_,
+                          one ? r->GetInt64(m, f) : r->GetRepeatedInt64(m, f, index));
         return true;
       case field::CPPTYPE_UINT64:
-        append_quoted_int(out_, one ? r->GetUInt64(m, f) : r->GetRepeatedUInt64(m, f, index));
+        append_quoted_int(out_,
+                          one ? r->GetUInt64(m, f) : r->GetRepeatedUInt64(m, f, index));
         return true;
       case field::CPPTYPE_DOUBLE:
         append_real(out_, one ? r->GetDouble(m, f) : r->GetRepeatedDouble(m, f, index));
@@ -372,12 +389,14 @@ class printer {
         append_real(out_, one ? r->GetFloat(m, f) : r->GetRepeatedFloat(m, f, index));
         return true;
       case field::CPPTYPE_BOOL:
-        out_ += (one ? r->GetBool(m, f) : r->GetRepeatedBool(m, f, index)) ? "true" : "false";
+        out_ +=
+            (one ? r->GetBool(m, f) : r->GetRepeatedBool(m, f, index)) ? "true" : "false";
         return true;
       case field::CPPTYPE_ENUM: {
         if (f->enum_type()->full_name() == "google.protobuf.NullValue") return false;
         int number = one ? r->GetEnumValue(m, f) : r->GetRepeatedEnumValue(m, f, index);
-        if (const pb::EnumValueDescriptor* v = f->enum_type()->FindValueByNumber(number)) {
+        if (const pb::EnumValueDescriptor* v =
+                f->enum_type()->FindValueByNumber(number)) {
           out_ += '"';
           out_ += v->name();
           out_ += '"';

@@ -1,0 +1,406 @@
+#include "runtime/gateway/json_reader.hpp"
+
+#include <charconv>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include <google/protobuf/descriptor.h>
+
+#include "runtime/gateway/utf8.hpp"
+
+namespace souk::gateway {
+namespace {
+
+namespace pb = google::protobuf;
+using field = pb::FieldDescriptor;
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+// -?(0|[1-9][0-9]*): a plain integer; "-0" and leading zeros are left to protobuf.
+bool plain_integer(std::string_view t) {
+  std::size_t i = t.size() > 0 && t[0] == '-' ? 1 : 0;
+  if (i == t.size()) return false;
+  if (t[i] == '0') return t.size() == i + 1 && i == 0;
+  for (; i < t.size(); ++i)
+    if (!is_digit(t[i])) return false;
+  return true;
+}
+
+template <class Int>
+bool to_integer(std::string_view t, Int& out) {
+  if (!plain_integer(t)) return false;
+  auto [end, error] = std::from_chars(t.data(), t.data() + t.size(), out);
+  return error == std::errc() && end == t.data() + t.size();
+}
+
+int days_in_month(int64_t year, int64_t month) {
+  static constexpr int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  return month == 2 && leap ? 29 : days[month - 1];
+}
+
+// "YYYY-MM-DDTHH:MM:SS[.f{1,9}]Z" to seconds and nanos since the epoch.
+bool to_timestamp(std::string_view t, int64_t& seconds, int32_t& nanos) {
+  auto number = [&](std::size_t at, std::size_t length, int64_t& out) {
+    out = 0;
+    for (std::size_t i = at; i < at + length; ++i) {
+      if (!is_digit(t[i])) return false;
+      out = out * 10 + (t[i] - '0');
+    }
+    return true;
+  };
+  if (t.size() < 20 || t[4] != '-' || t[7] != '-' || t[10] != 'T' || t[13] != ':' ||
+      t[16] != ':' || t.back() != 'Z')
+    return false;
+  int64_t year, month, day, hour, minute, second;
+  if (!number(0, 4, year) || !number(5, 2, month) || !number(8, 2, day) ||
+      !number(11, 2, hour) || !number(14, 2, minute) || !number(17, 2, second))
+    return false;
+  if (year < 1 || month < 1 || month > 12 || day < 1 ||
+      day > days_in_month(year, month) || hour > 23 || minute > 59 || second > 59)
+    return false;
+  nanos = 0;
+  std::size_t fraction = t.size() - 21;  // digits between '.' and 'Z'
+  if (t.size() > 20) {
+    if (t[19] != '.' || fraction < 1 || fraction > 9) return false;
+    int64_t digits;
+    if (!number(20, fraction, digits)) return false;
+    for (std::size_t i = fraction; i < 9; ++i) digits *= 10;
+    nanos = static_cast<int32_t>(digits);
+  }
+  // Days since 1970-01-01 (H. Hinnant's days_from_civil).
+  int64_t y = year - (month <= 2);
+  int64_t era = (y >= 0 ? y : y - 399) / 400;
+  int64_t yoe = y - era * 400;
+  int64_t doy = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1;
+  int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  int64_t days = era * 146097 + doe - 719468;
+  seconds = days * 86400 + hour * 3600 + minute * 60 + second;
+  return true;
+}
+
+class reader {
+ public:
+  explicit reader(std::string_view in) : in_(in) {}
+
+  bool document(pb::Message& m) {
+    space();
+    if (!message(m)) return false;
+    space();
+    return at_ == in_.size();
+  }
+
+ private:
+  void space() {
+    while (at_ < in_.size() &&
+           (in_[at_] == ' ' || in_[at_] == '\n' || in_[at_] == '\t' || in_[at_] == '\r'))
+      ++at_;
+  }
+  bool next_is(char c) {
+    space();
+    return at_ < in_.size() && in_[at_] == c;
+  }
+  bool take(char c) {
+    if (!next_is(c)) return false;
+    ++at_;
+    return true;
+  }
+
+  bool hex4(unsigned& out) {
+    if (in_.size() - at_ < 4) return false;
+    out = 0;
+    for (int i = 0; i < 4; ++i) {
+      char c = in_[at_++];
+      unsigned digit = is_digit(c)            ? c - '0'
+                       : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                       : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                              : 16;
+      if (digit == 16) return false;
+      out = out << 4 | digit;
+    }
+    return true;
+  }
+
+  // A JSON string, unescaped, into `out`; well-formed UTF-8 only.
+  bool string(std::string& out) {
+    out.clear();
+    if (!take('"')) return false;
+    std::size_t plain = at_;
+    while (at_ < in_.size()) {
+      auto b = static_cast<unsigned char>(in_[at_]);
+      if (b == '"') {
+        out.append(in_.data() + plain, at_ - plain);
+        ++at_;
+        return true;
+      }
+      if (b < 0x20) return false;
+      if (b >= 0x80) {
+        char32_t c;
+        if (!decode_utf8(in_, at_, c)) return false;
+        continue;
+      }
+      if (b != '\\') {
+        ++at_;
+        continue;
+      }
+      out.append(in_.data() + plain, at_ - plain);
+      if (++at_ == in_.size()) return false;
+      char e = in_[at_++];
+      switch (e) {
+        case '"':
+          out += '"';
+          break;
+        case '\\':
+          out += '\\';
+          break;
+        case '/':
+          out += '/';
+          break;
+        case 'b':
+          out += '\b';
+          break;
+        case 'f':
+          out += '\f';
+          break;
+        case 'n':
+          out += '\n';
+          break;
+        case 'r':
+          out += '\r';
+          break;
+        case 't':
+          out += '\t';
+          break;
+        case 'u': {
+          unsigned unit;
+          if (!hex4(unit)) return false;
+          char32_t c = unit;
+          if (unit >= 0xDC00 && unit <= 0xDFFF) return false;
+          if (unit >= 0xD800 && unit <= 0xDBFF) {
+            unsigned low;
+            if (in_.substr(at_, 2) != "\\u") return false;
+            at_ += 2;
+            if (!hex4(low) || low < 0xDC00 || low > 0xDFFF) return false;
+            c = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00);
+          }
+          append_utf8(out, c);
+          break;
+        }
+        default:
+          return false;
+      }
+      plain = at_;
+    }
+    return false;
+  }
+
+  // A JSON number's text: -?(0|[1-9]d*)(.d+)?([eE][+-]?d+)?
+  bool number(std::string_view& out) {
+    space();
+    std::size_t start = at_;
+    auto digits = [&] {
+      std::size_t from = at_;
+      while (at_ < in_.size() && is_digit(in_[at_])) ++at_;
+      return at_ > from;
+    };
+    if (at_ < in_.size() && in_[at_] == '-') ++at_;
+    if (at_ < in_.size() && in_[at_] == '0')
+      ++at_;
+    else if (!digits())
+      return false;
+    if (at_ < in_.size() && in_[at_] == '.') {
+      ++at_;
+      if (!digits()) return false;
+    }
+    if (at_ < in_.size() && (in_[at_] == 'e' || in_[at_] == 'E')) {
+      ++at_;
+      if (at_ < in_.size() && (in_[at_] == '+' || in_[at_] == '-')) ++at_;
+      if (!digits()) return false;
+    }
+    out = in_.substr(start, at_ - start);
+    return true;
+  }
+
+  bool literal(std::string_view word) {
+    space();
+    if (in_.substr(at_, word.size()) != word) return false;
+    at_ += word.size();
+    return true;
+  }
+
+  // `key` names a field by its JSON name or its proto name, and not two fields.
+  static const field* find_field(const pb::Descriptor* type, const std::string& key) {
+    const field* by_json = type->FindFieldByCamelcaseName(key);
+    if (by_json && by_json->json_name() != key) by_json = nullptr;
+    const field* by_name = type->FindFieldByName(key);
+    if (by_json && by_name && by_json != by_name) return nullptr;
+    return by_json ? by_json : by_name;
+  }
+
+  bool message(pb::Message& m) {
+    if (++depth_ > 32) return false;
+    const pb::Descriptor* type = m.GetDescriptor();
+    // Well-known types have JSON forms of their own (a Timestamp is read by value()).
+    if (type->file()->name().rfind("google/protobuf/", 0) == 0) return false;
+    if (!take('{')) return false;
+    std::vector<bool> seen(static_cast<std::size_t>(type->field_count()));
+    std::vector<bool> oneof_seen(static_cast<std::size_t>(type->oneof_decl_count()));
+    if (!take('}')) {
+      do {
+        std::string key;
+        if (!string(key) || !take(':')) return false;
+        const field* f = find_field(type, key);
+        if (!f || seen[static_cast<std::size_t>(f->index())]) return false;
+        seen[static_cast<std::size_t>(f->index())] = true;
+        if (const pb::OneofDescriptor* o = f->containing_oneof()) {
+          if (oneof_seen[static_cast<std::size_t>(o->index())]) return false;
+          oneof_seen[static_cast<std::size_t>(o->index())] = true;
+        }
+        bool ok = f->is_map()        ? map(m, f)
+                  : f->is_repeated() ? list(m, f)
+                                     : value(m, f, false);
+        if (!ok) return false;
+      } while (take(','));
+      if (!take('}')) return false;
+    }
+    --depth_;
+    return true;
+  }
+
+  bool list(pb::Message& m, const field* f) {
+    if (!take('[')) return false;
+    if (take(']')) return true;
+    do {
+      if (!value(m, f, true)) return false;
+    } while (take(','));
+    return take(']');
+  }
+
+  bool map(pb::Message& m, const field* f) {
+    const field* key = f->message_type()->map_key();
+    const field* val = f->message_type()->map_value();
+    if (key->cpp_type() != field::CPPTYPE_STRING || !take('{')) return false;
+    if (take('}')) return true;
+    std::vector<std::string> keys;
+    do {
+      std::string k;
+      if (!string(k) || !take(':')) return false;
+      for (const auto& earlier : keys)
+        if (earlier == k) return false;
+      pb::Message* entry = m.GetReflection()->AddMessage(&m, f);
+      entry->GetReflection()->SetString(entry, key, k);
+      keys.push_back(std::move(k));
+      if (!value(*entry, val, false)) return false;
+    } while (take(','));
+    return take('}');
+  }
+
+  // A value for field `f` of `m`: set it, or append it when `add`.
+  bool value(pb::Message& m, const field* f, bool add) {
+    const pb::Reflection* r = m.GetReflection();
+    switch (f->cpp_type()) {
+      case field::CPPTYPE_INT32:
+        return integer<int32_t>(
+            [&](int32_t v) { add ? r->AddInt32(&m, f, v) : r->SetInt32(&m, f, v); });
+      case field::CPPTYPE_INT64:
+        return integer<int64_t>(
+            [&](int64_t v) { add ? r->AddInt64(&m, f, v) : r->SetInt64(&m, f, v); });
+      case field::CPPTYPE_UINT32:
+        return integer<uint32_t>(
+            [&](uint32_t v) { add ? r->AddUInt32(&m, f, v) : r->SetUInt32(&m, f, v); });
+      case field::CPPTYPE_UINT64:
+        return integer<uint64_t>(
+            [&](uint64_t v) { add ? r->AddUInt64(&m, f, v) : r->SetUInt64(&m, f, v); });
+      case field::CPPTYPE_DOUBLE: {
+        std::string_view t;
+        if (!number(t)) return false;
+        // protobuf reads a number without '.' or exponent as an integer (so "-0" is
+        // 0) and refuses one a double cannot hold exactly.
+        bool integral = t.find_first_of(".eE") == std::string_view::npos;
+        if (integral && t.size() > 15) return false;
+        double v;
+        auto [end, error] = std::from_chars(t.data(), t.data() + t.size(), v);
+        if (error != std::errc() || end != t.data() + t.size()) return false;
+        if (integral && v == 0) v = 0;
+        add ? r->AddDouble(&m, f, v) : r->SetDouble(&m, f, v);
+        return true;
+      }
+      case field::CPPTYPE_BOOL: {
+        bool v;
+        if (literal("true"))
+          v = true;
+        else if (literal("false"))
+          v = false;
+        else
+          return false;
+        add ? r->AddBool(&m, f, v) : r->SetBool(&m, f, v);
+        return true;
+      }
+      case field::CPPTYPE_ENUM: {
+        std::string name;
+        if (!string(name)) return false;
+        const pb::EnumValueDescriptor* v = f->enum_type()->FindValueByName(name);
+        if (!v) return false;
+        add ? r->AddEnumValue(&m, f, v->number()) : r->SetEnumValue(&m, f, v->number());
+        return true;
+      }
+      case field::CPPTYPE_STRING: {
+        std::string v;
+        if (f->type() == field::TYPE_BYTES || !string(v)) return false;
+        add ? r->AddString(&m, f, std::move(v)) : r->SetString(&m, f, std::move(v));
+        return true;
+      }
+      case field::CPPTYPE_MESSAGE: {
+        pb::Message* sub = add ? r->AddMessage(&m, f) : r->MutableMessage(&m, f);
+        if (f->message_type()->full_name() == "google.protobuf.Timestamp")
+          return timestamp(*sub);
+        return message(*sub);
+      }
+      default:
+        return false;  // floats: not in souk's schema, protobuf's rules apply
+    }
+  }
+
+  template <class Int, class Set>
+  bool integer(Set set) {
+    std::string_view t;
+    std::string quoted;
+    if (next_is('"')) {
+      if (!string(quoted)) return false;
+      t = quoted;
+    } else if (!number(t)) {
+      return false;
+    }
+    Int v;
+    if (!to_integer(t, v)) return false;
+    set(v);
+    return true;
+  }
+
+  bool timestamp(pb::Message& m) {
+    std::string text;
+    int64_t seconds;
+    int32_t nanos;
+    if (!string(text) || !to_timestamp(text, seconds, nanos)) return false;
+    const pb::Descriptor* type = m.GetDescriptor();
+    m.GetReflection()->SetInt64(&m, type->FindFieldByNumber(1), seconds);
+    m.GetReflection()->SetInt32(&m, type->FindFieldByNumber(2), nanos);
+    return true;
+  }
+
+  std::string_view in_;
+  std::size_t at_ = 0;
+  int depth_ = 0;
+};
+
+}  // namespace
+
+bool read_json(std::string_view json, google::protobuf::Message& message) {
+  message.Clear();
+  if (reader(json).document(message)) return true;
+  message.Clear();
+  return false;
+}
+
+}  // namespace souk::gateway
