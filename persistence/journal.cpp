@@ -403,7 +403,10 @@ void journal::write_batch(std::vector<request_slot>& batch) {
         stats_.appended_events += r.events.size();
         events += r.events.size();
         uint64_t version = r.expected_version + r.events.size();
-        if (!r.snapshot.empty()) tail.snapshot_seq = version;
+        if (!r.snapshot.empty()) {
+          tail.snapshot_seq = version;
+          tail.chunk_starts.emplace_back(tail.chunk.size(), version + 1);
+        }
         heads_[r.session_id].version = version;
       }
       next_position_ = position;
@@ -445,16 +448,31 @@ int journal::write_index_slice(lmdb::txn& t, const index_slice& slice) {
   for (const std::string& session_id : slice.sessions) {
     const session_tail& tail = unindexed_.at(session_id);
     int rc = MDB_SUCCESS;
-    if (!tail.positions.empty()) {
-      // The session's events, kept since their commit as one chunk: reading a session
-      // back is then a few sequential values instead of a B-tree lookup per event.
+    // The session's events, kept since their commit as one chunk (or one per snapshot
+    // inside the tail): reading a session back is then a few sequential values
+    // instead of a B-tree lookup per event.
+    auto write_chunk = [&](std::size_t begin, std::size_t end, uint64_t first_seq) {
       std::size_t size = 0;
-      for (const auto& piece : tail.chunk) size += piece.size();
-      std::string key = session_key(session_id, tail.positions.front().first);
+      for (std::size_t i = begin; i < end; ++i) size += tail.chunk[i].size();
+      if (size == 0) return MDB_SUCCESS;  // snapshots alone, no events
+      std::string key = session_key(session_id, first_seq);
       MDB_val k = lmdb::as_val(key), v{size, nullptr};
-      if ((rc = mdb_put(t.handle(), chunks_, &k, &v, MDB_RESERVE))) return rc;
+      if (int rc = mdb_put(t.handle(), chunks_, &k, &v, MDB_RESERVE)) return rc;
       char* out = static_cast<char*>(v.mv_data);
-      for (const auto& piece : tail.chunk) out = std::copy(piece.begin(), piece.end(), out);
+      for (std::size_t i = begin; i < end; ++i)
+        out = std::copy(tail.chunk[i].begin(), tail.chunk[i].end(), out);
+      return MDB_SUCCESS;
+    };
+    if (!tail.positions.empty()) {
+      std::size_t begin = 0;
+      uint64_t first_seq = tail.positions.front().first;
+      for (auto [piece, seq] : tail.chunk_starts) {
+        if (piece <= begin || piece >= tail.chunk.size()) continue;
+        if ((rc = write_chunk(begin, piece, first_seq))) return rc;
+        begin = piece;
+        first_seq = seq;
+      }
+      if ((rc = write_chunk(begin, tail.chunk.size(), first_seq))) return rc;
     }
     v1::SessionRecord record;
     auto stored = t.get(sessions_, session_id);

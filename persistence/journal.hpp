@@ -103,6 +103,10 @@ class journal {
   struct session_tail {
     std::vector<std::pair<uint64_t, uint64_t>> positions;  // (seq, log position)
     std::vector<std::string> chunk;  // the same events as `chunks` stores them, in pieces
+    // (piece, its first seq) for each piece right after a snapshot: a new chunks value
+    // starts there, so that a load (snapshot + the events after it) begins reading at
+    // a value's first entry instead of walking past the entries the snapshot covers.
+    std::vector<std::pair<std::size_t, uint64_t>> chunk_starts;
     int64_t first_at_ms = 0;
     int64_t last_at_ms = 0;
     std::string customer_id;
