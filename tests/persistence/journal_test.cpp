@@ -275,6 +275,42 @@ void damage(const temp_dir& dir, const char* db, const std::string& key) {
 
 }  // namespace
 
+BOOST_AUTO_TEST_CASE(a_snapshot_inside_a_tail_starts_a_new_chunk) {
+  temp_dir dir;
+  std::vector<v1::Event> truth;
+  {
+    auto j = open_journal(dir);
+    auto first = request_for("s", 0, 3);
+    v1::SessionState state;
+    state.set_session_id("s");
+    state.set_version(3);
+    first.snapshot = state.SerializeAsString();
+    BOOST_REQUIRE(j->append(first));
+    BOOST_REQUIRE(j->append(request_for("s", 3, 2)));
+    BOOST_REQUIRE(!j->flush_index());  // one tail: s#1..5 with a snapshot at 3
+    auto stored = j->load("s");
+    BOOST_REQUIRE(stored);
+    BOOST_TEST(stored->snapshot.version() == 3u);
+    BOOST_TEST(stored->tail.size() == 2u);
+    truth = *j->events("s");
+  }
+  persistence::lmdb::env::options opts;
+  opts.path = dir.str() + "/journal";
+  opts.dbs = {"chunks"};
+  auto env = persistence::lmdb::env::open(opts);
+  BOOST_REQUIRE(env);
+  auto t = (*env)->begin_read();
+  BOOST_REQUIRE(t);
+  auto chunks = (*env)->db("chunks");
+  BOOST_TEST((t->get(chunks, persistence::session_key("s", 1)) && *t->get(chunks, persistence::session_key("s", 1))));
+  BOOST_TEST((t->get(chunks, persistence::session_key("s", 4)) && *t->get(chunks, persistence::session_key("s", 4))));
+  auto j = open_journal(dir);
+  auto read = j->events("s");
+  BOOST_REQUIRE(read);
+  BOOST_REQUIRE(read->size() == 5u);
+  for (std::size_t i = 0; i < 5; ++i) BOOST_TEST(same((*read)[i], truth[i]));
+}
+
 BOOST_AUTO_TEST_CASE(a_corrupt_chunk_is_reported_with_its_session_and_seq) {
   temp_dir dir;
   {
