@@ -28,6 +28,9 @@ std::optional<v1::Error> parse_event(std::string_view payload, v1::Event& event,
 result<std::vector<v1::Event>> journal::events(const std::string& session_id, uint64_t from,
                                                uint64_t to) const {
   std::vector<v1::Event> out;
+  // Sized once: growing moves every event decoded so far.
+  if (uint64_t last = std::min(to, version(session_id)); last >= from)
+    out.reserve(static_cast<std::size_t>(std::min<uint64_t>(last - from + 1, 4096)));
   if (auto error = walk_events(session_id, from, to, [&](std::string_view payload, uint64_t seq) {
         return parse_event(payload, out.emplace_back(), session_id, seq);
       }))
