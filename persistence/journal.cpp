@@ -241,10 +241,15 @@ void journal::writer_loop() {
       jobs.swap(jobs_);
       if (stopping_ && batch.empty() && jobs.empty()) break;
     }
-    if (!indexing_)
+    if (!indexing_) {
       indexing_ = unindexed_events_ >= opts_.max_unindexed_events ||
                   (!unindexed_.empty() &&
                    std::chrono::steady_clock::now() - last_index_ >= opts_.index_interval);
+      // A pass indexes the tails there are now. Tails that start meanwhile wait for the
+      // next pass: under steady traffic the pass would otherwise never end and index
+      // each session again every few commits, a few events at a time.
+      if (indexing_) pass_left_ = tail_order_.size();
+    }
     if (!batch.empty()) {
       write_batch(batch);  // carries an index slice when indexing_
     } else if (indexing_) {
@@ -501,7 +506,8 @@ void journal::finish_index_slice(const index_slice& slice) {
     unindexed_.erase(it);
     tail_order_.pop_front();
   }
-  if (unindexed_.empty()) {
+  pass_left_ -= std::min(pass_left_, slice.sessions.size());
+  if (unindexed_.empty() || pass_left_ == 0) {
     indexing_ = false;
     last_index_ = std::chrono::steady_clock::now();
   }

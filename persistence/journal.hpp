@@ -235,8 +235,9 @@ class journal {
   std::size_t unindexed_events_ = 0;
   uint64_t next_position_ = 1;
   std::chrono::steady_clock::time_point last_index_;
-  bool indexing_ = false;
-  journal_stats stats_;  // guarded by state_mutex_  // an index pass is under way, a slice between each batch
+  bool indexing_ = false;      // an index pass is under way, a slice with each batch
+  std::size_t pass_left_ = 0;  // sessions the current index pass has yet to index
+  journal_stats stats_;        // guarded by state_mutex_
 
   std::mutex queue_mutex_;
   std::condition_variable queue_ready_;
