@@ -79,30 +79,36 @@ const crc_tables tables;
 // The SSE 4.2 crc32 instruction computes exactly this CRC, 8 bytes at a time, but each
 // waits ~3 cycles for the one before: three blocks in three independent chains keep
 // the unit busy, and their CRCs are joined by shifting over the later blocks' length.
-__attribute__((target("sse4.2"))) uint32_t crc32c_sse42(const unsigned char* p, std::size_t n) {
-  auto word = [](const unsigned char* at) {
-    uint64_t w;
-    std::memcpy(&w, at, 8);
-    return w;
-  };
-  uint64_t crc0 = 0xFFFFFFFFu;
-  auto three_ways = [&](std::size_t block, const auto& zeros) {
-    while (n >= 3 * block) {
-      uint64_t crc1 = 0, crc2 = 0;
-      for (const unsigned char* end = p + block; p < end; p += 8) {
-        crc0 = __builtin_ia32_crc32di(crc0, word(p));
-        crc1 = __builtin_ia32_crc32di(crc1, word(p + block));
-        crc2 = __builtin_ia32_crc32di(crc2, word(p + 2 * block));
-      }
-      crc0 = crc_tables::shift(zeros, static_cast<uint32_t>(crc0)) ^ crc1;
-      crc0 = crc_tables::shift(zeros, static_cast<uint32_t>(crc0)) ^ crc2;
-      p += 2 * block;
-      n -= 3 * block;
+// (Plain functions, not lambdas: a lambda would not inherit the target attribute.)
+__attribute__((target("sse4.2"))) uint64_t crc32c_word(uint64_t crc, const unsigned char* at) {
+  uint64_t word;
+  std::memcpy(&word, at, 8);
+  return __builtin_ia32_crc32di(crc, word);
+}
+
+// Consumes whole runs of three `block`-byte blocks from p, n.
+__attribute__((target("sse4.2"))) void crc32c_three_ways(
+    uint64_t& crc0, const unsigned char*& p, std::size_t& n, std::size_t block,
+    const std::array<std::array<uint32_t, 256>, 4>& zeros) {
+  while (n >= 3 * block) {
+    uint64_t crc1 = 0, crc2 = 0;
+    for (const unsigned char* end = p + block; p < end; p += 8) {
+      crc0 = crc32c_word(crc0, p);
+      crc1 = crc32c_word(crc1, p + block);
+      crc2 = crc32c_word(crc2, p + 2 * block);
     }
-  };
-  three_ways(crc_tables::long_block, tables.long_zeros);
-  three_ways(crc_tables::short_block, tables.short_zeros);
-  for (; n >= 8; p += 8, n -= 8) crc0 = __builtin_ia32_crc32di(crc0, word(p));
+    crc0 = crc_tables::shift(zeros, static_cast<uint32_t>(crc0)) ^ crc1;
+    crc0 = crc_tables::shift(zeros, static_cast<uint32_t>(crc0)) ^ crc2;
+    p += 2 * block;
+    n -= 3 * block;
+  }
+}
+
+__attribute__((target("sse4.2"))) uint32_t crc32c_sse42(const unsigned char* p, std::size_t n) {
+  uint64_t crc0 = 0xFFFFFFFFu;
+  crc32c_three_ways(crc0, p, n, crc_tables::long_block, tables.long_zeros);
+  crc32c_three_ways(crc0, p, n, crc_tables::short_block, tables.short_zeros);
+  for (; n >= 8; p += 8, n -= 8) crc0 = crc32c_word(crc0, p);
   auto crc32 = static_cast<uint32_t>(crc0);
   for (; n > 0; --n) crc32 = __builtin_ia32_crc32qi(crc32, *p++);
   return crc32 ^ 0xFFFFFFFFu;

@@ -188,14 +188,29 @@ class connection : public std::enable_shared_from_this<connection> {
     stream_.socket().close(ignored);
   }
 
+  // Weak: a handler may keep its responder after the server and its io_contexts are
+  // gone, and a connection must not outlive them (its socket and timer would reach
+  // into a destroyed io_context). While a request waits for its handler, the pending
+  // handler timer (or a stream's close watch) keeps the connection alive.
   struct connection_responder final : responder {
-    explicit connection_responder(std::shared_ptr<connection> c) : conn(std::move(c)) {}
-    void reply(http_response response) override { conn->deliver(std::move(response)); }
-    void open_stream(const std::string& content_type) override { conn->open_stream(content_type); }
-    void send(std::string data) override { conn->send(std::move(data)); }
-    void end() override { conn->end(); }
-    bool closed() const override { return conn->closed(); }
-    std::shared_ptr<connection> conn;
+    explicit connection_responder(const std::shared_ptr<connection>& c) : conn(c) {}
+    void reply(http_response response) override {
+      if (auto c = conn.lock()) c->deliver(std::move(response));
+    }
+    void open_stream(const std::string& content_type) override {
+      if (auto c = conn.lock()) c->open_stream(content_type);
+    }
+    void send(std::string data) override {
+      if (auto c = conn.lock()) c->send(std::move(data));
+    }
+    void end() override {
+      if (auto c = conn.lock()) c->end();
+    }
+    bool closed() const override {
+      auto c = conn.lock();
+      return !c || c->closed();
+    }
+    std::weak_ptr<connection> conn;
   };
 
   beast::tcp_stream stream_;
