@@ -1,7 +1,6 @@
 #include "runtime/gateway/json_reader.hpp"
 
 #include <charconv>
-#include <limits>
 #include <string>
 #include <vector>
 
@@ -61,8 +60,8 @@ bool to_timestamp(std::string_view t, int64_t& seconds, int32_t& nanos) {
       day > days_in_month(year, month) || hour > 23 || minute > 59 || second > 59)
     return false;
   nanos = 0;
-  std::size_t fraction = t.size() - 21;  // digits between '.' and 'Z'
   if (t.size() > 20) {
+    std::size_t fraction = t.size() - 21;  // digits between '.' and 'Z'
     if (t[19] != '.' || fraction < 1 || fraction > 9) return false;
     int64_t digits;
     if (!number(20, fraction, digits)) return false;
