@@ -27,6 +27,33 @@ using tcp = net::ip::tcp;
 
 class connection;
 
+// A response as it goes on the wire, in one buffer: Beast's serializer walks the status
+// line, each header field and the body through several layers of buffer views on every
+// write, which was ~15% of an I/O thread's time serving state reads.
+struct wire_response {
+  explicit wire_response(const http_response& res) : keep_alive(res.keep_alive()) {
+    const auto reason = res.reason();
+    std::size_t size = 32 + reason.size() + res.body().size();
+    for (const auto& field : res) size += field.name_string().size() + field.value().size() + 4;
+    bytes.reserve(size);
+    bytes += res.version() == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+    bytes += std::to_string(res.result_int());
+    bytes += ' ';
+    bytes.append(reason.data(), reason.size());
+    bytes += "\r\n";
+    for (const auto& field : res) {
+      bytes.append(field.name_string().data(), field.name_string().size());
+      bytes += ": ";
+      bytes.append(field.value().data(), field.value().size());
+      bytes += "\r\n";
+    }
+    bytes += "\r\n";
+    bytes += res.body();
+  }
+  std::string bytes;
+  bool keep_alive;
+};
+
 struct shared_state {
   shared_state(request_handler& h, http_limits l) : handler(h), limits(l) {}
   request_handler& handler;
@@ -61,7 +88,8 @@ class connection : public std::enable_shared_from_this<connection> {
   // Responder side: other threads post to the connection's io_context, whose one thread
   // runs all of the connection's handlers.
   void deliver(http_response response) {
-    auto res = std::make_shared<http_response>(std::move(response));
+    // Serialized here, on the handler's thread, so that the I/O thread only sends it.
+    auto res = std::make_shared<wire_response>(response);
     net::post(stream_.get_executor(), [self = shared_from_this(), res] {
       if (!self->stop_waiting()) return;  // timed out meanwhile: already answered
       self->write(res);
@@ -148,12 +176,15 @@ class connection : public std::enable_shared_from_this<connection> {
   }
 
   void write(std::shared_ptr<http_response> res) {
+    write(std::make_shared<wire_response>(*res));
+  }
+  void write(std::shared_ptr<wire_response> res) {
     stream_.expires_after(shared_->limits.write_timeout);
-    http::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code ec,
-                                                                       std::size_t) {
-      if (ec || !res->keep_alive()) return self->close();
-      self->read();
-    });
+    net::async_write(stream_, net::buffer(res->bytes),
+                     [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
+                       if (ec || !res->keep_alive) return self->close();
+                       self->read();
+                     });
   }
 
   void queue_raw(std::shared_ptr<std::string> data) {
