@@ -60,22 +60,23 @@ struct gateway::impl {
   // reply: a read whose durable version matches the cached one may skip the actor.
   struct cached_state {
     uint64_t version = 0;
-    std::string json;
+    std::shared_ptr<const std::string> json;  // shared: copied outside the lock
   };
   static constexpr std::size_t state_cache_limit = 20000;
   std::mutex cache_mutex;
   std::unordered_map<std::string, cached_state> state_cache;
 
-  std::optional<std::string> cached(const std::string& id, uint64_t version) {
+  std::shared_ptr<const std::string> cached(const std::string& id, uint64_t version) {
     std::lock_guard<std::mutex> lock(cache_mutex);
     auto it = state_cache.find(id);
-    if (it == state_cache.end() || it->second.version != version) return std::nullopt;
+    if (it == state_cache.end() || it->second.version != version) return nullptr;
     return it->second.json;
   }
   void remember(const std::string& id, uint64_t version, const std::string& json) {
+    auto shared = std::make_shared<const std::string>(json);
     std::lock_guard<std::mutex> lock(cache_mutex);
     if (state_cache.size() >= state_cache_limit && !state_cache.count(id)) state_cache.clear();
-    state_cache[id] = {version, json};
+    state_cache[id] = {version, std::move(shared)};
   }
 
   // Long-lived actors that send the gateway's requests to sessions and take their
@@ -447,7 +448,7 @@ void gateway::impl::get_state(exchange_ptr x, const std::string& id) {
     res.set(http::field::etag, "\"" + std::to_string(version) + "\"");
     x->out->reply(std::move(res));
   };
-  if (auto json = cached(id, durable)) return answer(durable, std::move(*json));
+  if (auto json = cached(id, durable)) return answer(durable, *json);
   ask<v1::StateReply>(
       x, id,
       [this, x, id, answer](v1::StateReply r) {
