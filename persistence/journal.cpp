@@ -382,7 +382,7 @@ void journal::write_batch(std::vector<request_slot>& batch) {
     if (slice) finish_index_slice(*slice);
     uint64_t us = 0, events = 0;
     {
-      std::lock_guard<std::mutex> lock(state_mutex_);
+      std::lock_guard<std::shared_mutex> lock(state_mutex_);
       if (!placed.empty()) ++stats_.commits;
       us = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
                                           std::chrono::steady_clock::now() - started).count());
@@ -498,7 +498,7 @@ int journal::write_index_slice(lmdb::txn& t, const index_slice& slice) {
 }
 
 void journal::finish_index_slice(const index_slice& slice) {
-  std::lock_guard<std::mutex> lock(state_mutex_);
+  std::lock_guard<std::shared_mutex> lock(state_mutex_);
   ++stats_.index_slices;
   for (const std::string& session_id : slice.sessions) {
     auto it = unindexed_.find(session_id);
@@ -532,12 +532,12 @@ std::optional<v1::Error> journal::flush_index() {
 }
 
 journal_stats journal::stats() const {
-  std::lock_guard<std::mutex> lock(state_mutex_);
+  std::shared_lock<std::shared_mutex> lock(state_mutex_);
   return stats_;
 }
 
 uint64_t journal::version(const std::string& session_id) const {
-  std::lock_guard<std::mutex> lock(state_mutex_);
+  std::shared_lock<std::shared_mutex> lock(state_mutex_);
   auto it = heads_.find(session_id);
   return it == heads_.end() ? 0 : it->second.version;
 }
@@ -545,7 +545,7 @@ uint64_t journal::version(const std::string& session_id) const {
 result<v1::SessionRecord> journal::session(const std::string& session_id) const {
   std::optional<session_tail> tail;
   {
-    std::lock_guard<std::mutex> lock(state_mutex_);
+    std::shared_lock<std::shared_mutex> lock(state_mutex_);
     if (auto it = unindexed_.find(session_id); it != unindexed_.end()) tail = it->second;
   }
   auto t = main_->begin_read();
@@ -566,7 +566,7 @@ result<v1::SessionRecord> journal::session(const std::string& session_id) const 
 result<std::vector<v1::SessionRecord>> journal::sessions_by_activity(std::size_t limit) const {
   std::unordered_map<std::string, session_tail> tails;
   {
-    std::lock_guard<std::mutex> lock(state_mutex_);
+    std::shared_lock<std::shared_mutex> lock(state_mutex_);
     tails = unindexed_;
   }
   std::vector<v1::SessionRecord> out;

@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -227,8 +228,8 @@ class journal {
     uint64_t version = 0;           // last seq
     uint64_t archived_through = 0;  // seqs up to here are read from the archive
   };
-  // Written by the writer thread only; read under state_mutex_ by readers.
-  mutable std::mutex state_mutex_;
+  // Written by the writer thread only, under state_mutex_ alone; readers share it.
+  mutable std::shared_mutex state_mutex_;
   std::unordered_map<std::string, head> heads_;
   std::unordered_map<std::string, session_tail> unindexed_;
   std::deque<std::string> tail_order_;  // sessions of unindexed_, oldest tail first

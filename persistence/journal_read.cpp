@@ -56,7 +56,7 @@ std::optional<v1::Error> journal::walk_events(const std::string& session_id, uin
   std::vector<std::pair<uint64_t, uint64_t>> unindexed;
   uint64_t archived_through = 0;
   {
-    std::lock_guard<std::mutex> lock(state_mutex_);
+    std::shared_lock<std::shared_mutex> lock(state_mutex_);
     if (auto it = unindexed_.find(session_id); it != unindexed_.end())
       unindexed = it->second.positions;
     if (auto it = heads_.find(session_id); it != heads_.end())

@@ -93,7 +93,7 @@ result<retention_report> journal::retention(const retention_options& opts) {
     });
     if (error) return make_unexpected(*error);
     {
-      std::lock_guard<std::mutex> lock(state_mutex_);
+      std::lock_guard<std::shared_mutex> lock(state_mutex_);
       for (const auto& [session_id, seq] : archived_through)
         heads_[session_id].archived_through =
             std::max(heads_[session_id].archived_through, seq);
