@@ -140,6 +140,13 @@ BOOST_AUTO_TEST_CASE(commands_answer_200_409_422_and_400_with_stable_codes) {
   // Nothing of it reached the session or the journal.
   BOOST_TEST(f.node->journal().version("s1") == 2u);
   BOOST_TEST(f.state("s1").cart().lines(0).quantity() == 1);
+  // A second read at the same version comes from the gateway's cache, byte for byte.
+  auto first = f.as("support-key").get("/v1/sessions/s1");
+  auto again = f.as("support-key").get("/v1/sessions/s1");
+  BOOST_TEST(again.status == 200u);
+  BOOST_TEST(again.body == first.body);
+  BOOST_TEST(again.headers["etag"] == "\"2\"");
+  BOOST_TEST(again.headers["content-length"] == std::to_string(first.body.size()));
   auto m = f.metrics();
   BOOST_TEST(contains(m, "souk_conflicts_total 2"));
   BOOST_TEST(contains(m, "souk_refusals_total{reason=\"business_rule\"} 1"));
