@@ -6,6 +6,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <iostream>
 #include <map>
@@ -412,6 +413,7 @@ std::vector<row> run_journal(const options& opts) {
     for (const auto& r : rows)
       if (r.scenario == "append" && r.system == "sqlite-json")
         rate = std::max(rate, 10 * r.ops_per_s);
+    if (const char* offered = std::getenv("SOUK_RATE")) rate = std::atof(offered);
     run(bench_souk_at_rate(dir, seconds, sessions, rate));
   }
   if (wanted("reads"))
