@@ -299,66 +299,30 @@ class printer {
     return true;
   }
 
-  // Entries in key order, as deterministic serialization writes them.
+  // Entries in key order, as deterministic serialization writes them. souk's maps all
+  // have string keys; others are left to protobuf (false).
   bool map(const pb::Message& m, const field* f) {
-    const pb::Reflection* r = m.GetReflection();
     const field* key = f->message_type()->map_key();
     const field* val = f->message_type()->map_value();
-    int size = r->FieldSize(m, f);
-    std::vector<const pb::Message*> entries;
-    entries.reserve(static_cast<std::size_t>(size));
-    for (int i = 0; i < size; ++i) entries.push_back(&r->GetRepeatedMessage(m, f, i));
-    auto before = [&](const pb::Message* a, const pb::Message* b) {
-      const pb::Reflection* ra = a->GetReflection();
-      const pb::Reflection* rb = b->GetReflection();
-      switch (key->cpp_type()) {
-        case field::CPPTYPE_STRING:
-          return ra->GetString(*a, key) < rb->GetString(*b, key);
-        case field::CPPTYPE_INT32:
-          return ra->GetInt32(*a, key) < rb->GetInt32(*b, key);
-        case field::CPPTYPE_INT64:
-          return ra->GetInt64(*a, key) < rb->GetInt64(*b, key);
-        case field::CPPTYPE_UINT32:
-          return ra->GetUInt32(*a, key) < rb->GetUInt32(*b, key);
-        case field::CPPTYPE_UINT64:
-          return ra->GetUInt64(*a, key) < rb->GetUInt64(*b, key);
-        case field::CPPTYPE_BOOL:
-          return ra->GetBool(*a, key) < rb->GetBool(*b, key);
-        default:
-          return false;
-      }
-    };
-    std::sort(entries.begin(), entries.end(), before);
+    if (key->cpp_type() != field::CPPTYPE_STRING) return false;
+    const pb::Reflection* r = m.GetReflection();
+    const int size = r->FieldSize(m, f);
+    std::vector<std::string> scratch(static_cast<std::size_t>(size));
+    std::vector<std::pair<const std::string*, const pb::Message*>> entries;
+    entries.reserve(scratch.size());
+    for (int i = 0; i < size; ++i) {
+      const pb::Message& entry = r->GetRepeatedMessage(m, f, i);
+      entries.emplace_back(
+          &entry.GetReflection()->GetStringReference(entry, key, &scratch[i]), &entry);
+    }
+    std::sort(entries.begin(), entries.end(),
+              [](const auto& a, const auto& b) { return *a.first < *b.first; });
     out_ += '{';
-    bool first = true;
-    for (const pb::Message* entry : entries) {
-      if (!first) out_ += ',';
-      first = false;
-      const pb::Reflection* er = entry->GetReflection();
-      switch (key->cpp_type()) {
-        case field::CPPTYPE_STRING:
-          if (!append_string(out_, er->GetString(*entry, key))) return false;
-          break;
-        case field::CPPTYPE_INT32:
-          append_quoted_int(out_, er->GetInt32(*entry, key));
-          break;
-        case field::CPPTYPE_INT64:
-          append_quoted_int(out_, er->GetInt64(*entry, key));
-          break;
-        case field::CPPTYPE_UINT32:
-          append_quoted_int(out_, er->GetUInt32(*entry, key));
-          break;
-        case field::CPPTYPE_UINT64:
-          append_quoted_int(out_, er->GetUInt64(*entry, key));
-          break;
-        case field::CPPTYPE_BOOL:
-          out_ += er->GetBool(*entry, key) ? "\"true\"" : "\"false\"";
-          break;
-        default:
-          return false;
-      }
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+      if (i) out_ += ',';
+      if (!append_string(out_, *entries[i].first)) return false;
       out_ += ':';
-      if (!value(*entry, val, -1)) return false;
+      if (!value(*entries[i].second, val, -1)) return false;
     }
     out_ += '}';
     return true;

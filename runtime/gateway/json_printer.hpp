@@ -17,8 +17,9 @@
 namespace souk::gateway {
 
 /// Appends `message` in JSON to `out`. False, with `out` partly written, for what it
-/// does not print (Any, Struct, Value, ListValue, FieldMask, a Timestamp or Duration
-/// out of range, a string that is not UTF-8): the caller then asks protobuf's printer.
+/// does not print (Any, Struct, Value, ListValue, FieldMask, maps without string keys,
+/// a Timestamp or Duration out of range, a string that is not UTF-8): the caller then
+/// asks protobuf's printer.
 bool print_json(const google::protobuf::Message& message, std::string& out);
 
 }  // namespace souk::gateway
