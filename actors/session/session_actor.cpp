@@ -55,6 +55,11 @@ struct session_state {
   std::vector<pending> current;
   std::vector<std::size_t> counts;
   std::vector<v1::Event> events;  // applied once durable
+  // `ahead`: the state after the in-flight batch's events, when a batch of several
+  // commands (or one due a snapshot) needed it; it becomes `state` once durable.
+  // `spare`: an equal of `state` (the state before the last such batch, brought up to
+  // date), so that the next batch computes ahead on it instead of copying `state`.
+  std::optional<v1::SessionState> ahead, spare;
   std::size_t snapshot_bytes = 0;  // of the snapshot in flight, 0 when none is
   std::vector<caf::actor> observers;
   clock_type::time_point last_activity = clock_type::now();
@@ -129,6 +134,16 @@ void start_snapshot(self_ptr self) {
 // Commands in one append at most: bounds the work between two looks at the mailbox.
 constexpr std::size_t max_batch = 64;
 
+// Opens `ahead` at the durable state: the spare when there is one, else a copy.
+void open_ahead(session_state& st) {
+  if (st.spare) {
+    st.ahead = std::move(st.spare);
+    st.spare.reset();
+  } else {
+    st.ahead = st.state;
+  }
+}
+
 // Starts the next waiting request(s) that need the journal; answers those that do not.
 // Commands waiting together go to the journal as one append: each is decided against
 // the state after the ones before it (as if they had been committed one by one), and
@@ -160,7 +175,7 @@ void process_next(self_ptr self) {
     }
     // `ahead`: the state after the batch's events so far, once a second command needs
     // it (apply is pure; the first command decides on the durable state, uncopied).
-    std::optional<v1::SessionState> ahead;
+    auto& ahead = st.ahead;
     std::vector<v1::Event> events;
     auto advance = [&](const std::vector<v1::Event>& more) -> bool {
       for (const auto& event : more)
@@ -191,13 +206,17 @@ void process_next(self_ptr self) {
           st.current.size() >= max_batch)
         break;
       if (!ahead && !st.current.empty()) {
-        ahead = st.state;
+        open_ahead(st);
         if (!advance(events)) return stop(self, caf::sec::runtime_error);
       }
       p = std::move(st.waiting.front());
       st.waiting.pop_front();
     }
-    if (events.empty()) continue;  // no-ops and refusals, answered: a batch opens with events
+    if (events.empty()) {  // no-ops and refusals, answered: a batch opens with events
+      if (ahead) st.spare = std::move(ahead);  // nothing was applied to it
+      ahead.reset();
+      continue;
+    }
     persistence::append_request request;
     request.session_id = st.opts.session_id;
     request.expected_version = st.state.version();
@@ -207,7 +226,7 @@ void process_next(self_ptr self) {
     const uint64_t every = std::max<uint64_t>(1, st.opts.snapshot_every);
     if ((st.state.version() + events.size()) / every != st.state.version() / every) {
       if (!ahead) {
-        ahead = st.state;
+        open_ahead(st);
         if (!advance(events)) return stop(self, caf::sec::runtime_error);
       }
       ahead->SerializeToString(&request.snapshot);
@@ -416,8 +435,18 @@ session_actor::behavior_type session_behavior(self_ptr self, session_options opt
         const auto kind = batch.front().kind;
         const uint64_t before = st.state.version();
         bool holdings_changed = false;
+        // The state computed ahead becomes the state, and the one it replaces the spare,
+        // which catches up: the spare takes every durable event, as the state does.
+        const bool computed_ahead = st.ahead.has_value();
+        if (computed_ahead) {
+          st.state.Swap(&*st.ahead);
+          st.spare = std::move(st.ahead);
+          st.ahead.reset();
+        }
         for (const auto& event : events) {
-          if (auto error = apply_to(st.state, event)) {  // decide promised this cannot happen
+          auto error = computed_ahead ? std::nullopt : apply_to(st.state, event);
+          if (!error && st.spare) error = apply_to(*st.spare, event);
+          if (error) {  // decide promised this cannot happen
             for (auto& done : batch) answer(done, refused(*error));
             return stop(self, caf::sec::runtime_error);
           }

@@ -187,6 +187,37 @@ BOOST_AUTO_TEST_CASE(commands_waiting_together_commit_together_and_answer_in_ord
   BOOST_TEST(same(f.state("s1"), f.replayed("s1")));
 }
 
+// A batch of several commands is decided on a second state, kept afterwards and brought
+// up to date by every later commit, batched or not; it must never drift from the state.
+BOOST_AUTO_TEST_CASE(batches_and_single_commands_in_turn_keep_the_state_equal_to_replay) {
+  node_fixture f;
+  f.must(f.start("s1"));
+  auto actor = f.node->session("s1");
+  caf::scoped_actor self{f.system};
+  uint64_t version = 1;
+  int sent = 0;
+  for (int burst : {1, 5, 1, 1, 6, 1, 4, 2, 1, 7}) {
+    for (int i = 0; i < burst; ++i, ++sent) {
+      auto c = f.add("s1", "GIFT-25", "", 1);
+      if (sent % 3 == 1) {
+        c = f.command("s1", sent % 2 ? "chat-agent" : "email-agent");
+        c.mutable_record_customer_message()->set_channel(sent % 2 ? "chat" : "email");
+        c.mutable_record_customer_message()->set_text("message " + std::to_string(sent));
+      }
+      self->send(actor, session::run_atom::value, c);
+    }
+    for (int i = 0; i < burst; ++i)
+      self->receive(
+          [&](v1::Reply& reply) {
+            BOOST_REQUIRE(reply.has_accepted());
+            BOOST_TEST(reply.accepted().version() == ++version);
+          },
+          caf::after(std::chrono::seconds(10)) >> [] { BOOST_FAIL("a reply is missing"); });
+    BOOST_TEST(same(f.state("s1"), f.replayed("s1")));
+  }
+  BOOST_TEST(version == uint64_t(1 + sent));
+}
+
 BOOST_AUTO_TEST_CASE(a_reply_callback_answers_once_or_says_it_was_dropped) {
   node_fixture f;
   f.must(f.start("s1"));
