@@ -174,7 +174,7 @@ row bench_mutations_at_rate(const fs::path& dir, double seconds, std::size_t ses
   struct driver {
     std::vector<std::size_t> sessions;  // indexes
     std::vector<session::session_actor> actors;
-    std::vector<uint64_t> sent;
+    std::vector<v1::Command> commands;  // made before the clock starts, sent in order
     std::vector<double> latencies;
     std::size_t refused = 0, outstanding = 0;
     uint64_t issued = 0, total = 0;
@@ -187,8 +187,15 @@ row bench_mutations_at_rate(const fs::path& dir, double seconds, std::size_t ses
       dr->sessions.push_back(s);
       dr->actors.push_back(node->session(session_name(s)));
     }
-    dr->sent.assign(dr->sessions.size(), 0);
     dr->total = static_cast<uint64_t>(rate / drivers * seconds);
+    // Composing the commands is the load generator's work, not the node's: done here,
+    // it does not take the cores from the node while the clock runs.
+    std::vector<uint64_t> sent(dr->sessions.size(), 0);
+    dr->commands.reserve(dr->total);
+    for (uint64_t n = 0; n < dr->total; ++n) {
+      std::size_t k = n % dr->sessions.size();
+      dr->commands.push_back(command_for(dr->sessions[k], ++sent[k]));
+    }
     dr->latencies.reserve(dr->total);
     all.push_back(dr);
   }
@@ -209,7 +216,7 @@ row bench_mutations_at_rate(const fs::path& dir, double seconds, std::size_t ses
             if (--dr->outstanding == 0 && dr->issued == dr->total) dr->finished.set_value();
           };
           self->request(dr->actors[k], caf::infinite, session::run_atom::value,
-                        command_for(dr->sessions[k], ++dr->sent[k]))
+                        std::move(dr->commands[dr->issued]))
               .then(
                   [dr, scheduled, done](v1::Reply& reply) {
                     dr->latencies.push_back(us_since(scheduled));
