@@ -262,12 +262,18 @@ result<v1::SessionState> load(const session_options& opts, uint64_t until,
   return state;
 }
 
-// Whether an event changes what the session holds (cart items, codes, customer): the
-// node's topic subscriptions follow those only.
-bool changes_holdings(const v1::Event& event) {
+// Whether an event changes what the session holds (the skus in its cart, its codes, its
+// customer), given the state `before` it: the node's topic subscriptions follow those
+// only. More of a sku already in the cart holds nothing new.
+bool changes_holdings(const v1::SessionState& before, const v1::Event& event) {
   switch (event.body_case()) {
+    case v1::Event::kCartItemAdded: {
+      const auto& lines = before.cart().lines();
+      const auto& sku = event.cart_item_added().sku();
+      return std::none_of(lines.begin(), lines.end(),
+                          [&](const v1::CartLine& line) { return line.sku() == sku; });
+    }
     case v1::Event::kSessionStarted:
-    case v1::Event::kCartItemAdded:
     case v1::Event::kCartItemRemoved:
     case v1::Event::kCartLineAdjusted:
     case v1::Event::kDiscountApplied:
@@ -444,13 +450,15 @@ session_actor::behavior_type session_behavior(self_ptr self, session_options opt
           st.ahead.reset();
         }
         for (const auto& event : events) {
+          // The state as it was before this event: the spare's turn comes below.
+          const v1::SessionState& before_event = computed_ahead ? *st.spare : st.state;
+          holdings_changed = holdings_changed || changes_holdings(before_event, event);
           auto error = computed_ahead ? std::nullopt : apply_to(st.state, event);
           if (!error && st.spare) error = apply_to(*st.spare, event);
           if (error) {  // decide promised this cannot happen
             for (auto& done : batch) answer(done, refused(*error));
             return stop(self, caf::sec::runtime_error);
           }
-          holdings_changed = holdings_changed || changes_holdings(event);
         }
         const uint64_t every = std::max<uint64_t>(1, st.opts.snapshot_every);
         if (kind != pending::command || version / every != before / every)

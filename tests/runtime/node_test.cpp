@@ -448,6 +448,24 @@ BOOST_AUTO_TEST_CASE(a_stock_drop_reaches_exactly_the_sessions_holding_the_sku) 
   BOOST_TEST(events.back().agent_id() == "inventory-sync");
 }
 
+// More of a held sku changes no subscription; a new sku beside it must still be followed.
+BOOST_AUTO_TEST_CASE(every_sku_in_a_cart_is_followed_however_it_got_there) {
+  node_fixture f;
+  f.must(f.start("s1"));
+  f.must(f.add("s1", "GIFT-25", "", 1));
+  f.must(f.add("s1", "GIFT-25", "", 2));
+  f.must(f.add("s1", "SKU-123", "blue-m", 1));
+  for (const char* sku : {"GIFT-25", "SKU-123"}) {
+    v1::StockLevel level;
+    level.set_sku(sku);
+    level.set_variant_id(std::string(sku) == "GIFT-25" ? "" : "blue-m");
+    level.set_available(100);
+    auto told = f.node->publish_stock(level, "inventory-sync");
+    BOOST_REQUIRE(told);
+    BOOST_TEST(*told == 1u, sku);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(a_passivated_session_catches_up_when_activated) {
   node_fixture f;
   f.must(f.start("s1"));
