@@ -235,6 +235,16 @@ BOOST_AUTO_TEST_CASE(history_pages_and_upstream_changes) {
   gateway_fixture f;
   f.start("s1");
   BOOST_REQUIRE(f.command("chat-key", "s1", add_one).status == 200u);
+  BOOST_REQUIRE(f.command("chat-key", "s1",
+                          R"({"setShippingAddress":{"address":{"name":"Ada Lovelace",)"
+                          R"("lines":["12 Marylebone Road"],"city":"London","postalCode":"NW1 5LR","country":"GB"}}})")
+                    .status == 200u);
+  // Refused input is logged by what was wrong, never by what it said.
+  BOOST_TEST(f.command("chat-key", "s1",
+                       R"({"setShippingAddress":{"address":{"lines":["12 Marylebone Road"],"city":{"x":"NW1 5LR"}}}})")
+                 .status == 400u);
+  BOOST_TEST(f.command("chat-key", "s1", R"({"setShippingAddress":{"address":{"lines":["12 Marylebone Road",)")
+                 .status == 400u);
   auto page = f.as("support-key").get("/v1/sessions/s1/events?after=1");
   BOOST_TEST(page.status == 200u);
   BOOST_TEST(contains(page.body, R"("seq":"2")"));
@@ -246,7 +256,7 @@ BOOST_AUTO_TEST_CASE(history_pages_and_upstream_changes) {
   auto told = inv.post("/v1/inventory", R"({"sku":"SKU-123","variantId":"blue-m","available":"0"})");
   BOOST_TEST(told.status == 200u);
   BOOST_TEST(contains(told.body, R"("sessionsTold":"1")"));
-  for (int i = 0; i < 200 && f.node->journal().version("s1") < 3; ++i) std::this_thread::sleep_for(10ms);
+  for (int i = 0; i < 200 && f.node->journal().version("s1") < 4; ++i) std::this_thread::sleep_for(10ms);
   BOOST_TEST(f.state("s1").cart().lines_size() == 0);
   BOOST_TEST(inv.post("/v1/discounts", R"({"code":"SPRING5","percentOffBp":500,"active":true})").status == 200u);
   auto crm = f.as("crm-key");
@@ -279,6 +289,8 @@ BOOST_AUTO_TEST_CASE(history_pages_and_upstream_changes) {
   BOOST_TEST(contains(text, R"("kind":"transition")"));
   BOOST_TEST(contains(text, R"("type":"cart_line_adjusted","agent":"inventory-sync")"));
   BOOST_TEST(!contains(text, "prime"));
+  BOOST_TEST(contains(text, R"("type":"shipping_address_set")"));
+  for (const char* personal : {"Lovelace", "Marylebone", "NW1"}) BOOST_TEST(!contains(text, personal), personal);
 }
 
 BOOST_AUTO_TEST_CASE(a_divergence_is_counted_logged_and_shown) {
