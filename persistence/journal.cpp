@@ -151,6 +151,7 @@ std::optional<v1::Error> journal::recover() {
     if (event->has_session_migrated())
       tail.ownership_epoch = event->session_migrated().ownership_epoch();
     append_chunk_entry(tail.chunk.emplace_back(), c.value());
+    tail.chunk_bytes += tail.chunk.back().size();
     head.version = event->seq();
     ++unindexed_events_;
   }
@@ -253,7 +254,7 @@ void journal::writer_loop() {
     if (!batch.empty()) {
       write_batch(batch);  // carries an index slice when indexing_
     } else if (indexing_) {
-      auto slice = plan_index_slice();
+      auto slice = plan_index_slice(index_slice_bytes);
       if (auto error = write_txn(*main_, "index",
                                  [&](lmdb::txn& t) { return write_index_slice(t, slice); }))
         std::cerr << "souk journal: index write failed, will retry: " << error->message()
@@ -275,7 +276,14 @@ void journal::write_batch(std::vector<request_slot>& batch) {
   const auto started = std::chrono::steady_clock::now();
   // A bounded slice of index work rides along: one fsync pair serves both.
   std::optional<index_slice> slice;
-  if (indexing_) slice = plan_index_slice();
+  if (indexing_) {
+    std::size_t appending = 0;
+    for (const auto& slot : batch)
+      for (const auto& e : slot.request.events) appending += e.bytes.size();
+    double share = unindexed_events_ > opts_.max_unindexed_events ? 2 * index_ride_along
+                                                                   : index_ride_along;
+    slice = plan_index_slice(static_cast<std::size_t>(share * double(appending)));
+  }
   for (;;) {
     std::vector<std::optional<v1::Error>> refusals(batch.size());
     std::vector<std::pair<std::size_t, uint64_t>> placed;  // (slot, first position)
@@ -394,6 +402,7 @@ void journal::write_batch(std::vector<request_slot>& batch) {
         auto [slot, first] = placed[k];
         const auto& r = batch[slot].request;
         auto& tail = tail_of(r.session_id);
+        tail.chunk_bytes += staged[k].size();
         tail.chunk.push_back(std::move(staged[k]));
         uint64_t p = first;
         for (const auto& e : r.events) {
@@ -427,12 +436,17 @@ void journal::write_batch(std::vector<request_slot>& batch) {
   }
 }
 
-journal::index_slice journal::plan_index_slice() const {
+journal::index_slice journal::plan_index_slice(std::size_t budget) const {
   // Oldest tails first (the queue is in order of each tail's first position), so that
   // the position below which everything is indexed — where recovery rescans from —
   // moves forward with every slice.
   index_slice slice;
-  std::size_t count = std::min(index_slice_sessions, tail_order_.size());
+  std::size_t count = 0, bytes = 0;
+  for (; count < tail_order_.size(); ++count) {
+    std::size_t tail_bytes = unindexed_.at(tail_order_[count]).chunk_bytes;
+    if (count > 0 && bytes + tail_bytes > budget) break;
+    bytes += tail_bytes;
+  }
   slice.sessions.assign(tail_order_.begin(), tail_order_.begin() + count);
   uint64_t oldest_left = next_position_;
   if (count < tail_order_.size()) {
@@ -515,7 +529,7 @@ void journal::finish_index_slice(const index_slice& slice) {
 
 std::optional<v1::Error> journal::write_whole_index() {
   while (!unindexed_.empty()) {
-    auto slice = plan_index_slice();
+    auto slice = plan_index_slice(index_slice_bytes);
     if (auto error = write_txn(*main_, "index",
                                [&](lmdb::txn& t) { return write_index_slice(t, slice); }))
       return error;

@@ -104,6 +104,7 @@ class journal {
   struct session_tail {
     std::vector<std::pair<uint64_t, uint64_t>> positions;  // (seq, log position)
     std::vector<std::string> chunk;  // the same events as `chunks` stores them, in pieces
+    std::size_t chunk_bytes = 0;     // of all the pieces
     // (piece, its first seq) for each piece right after a snapshot: a new chunks value
     // starts there, so that a load (snapshot + the events after it) begins reading at
     // a value's first entry instead of walking past the entries the snapshot covers.
@@ -193,7 +194,8 @@ class journal {
     std::vector<std::string> sessions;
     uint64_t indexed_through = 0;
   };
-  index_slice plan_index_slice() const;
+  /// The oldest tails, up to `budget` bytes of them (at least one).
+  index_slice plan_index_slice(std::size_t budget) const;
   int write_index_slice(lmdb::txn& t, const index_slice& slice);
   void finish_index_slice(const index_slice& slice);  // after its txn committed
   /// The session's tail, queued in tail_order_ when new.
