@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <deque>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
@@ -135,9 +136,10 @@ row bench_souk(const fs::path& dir, double seconds, std::size_t sessions) {
 }
 
 // --- souk at a fixed offered rate: commit latency under a given load ------------------
-// Open loop: events are due at `rate` per second, spread over the sessions (a session
-// with an append in flight is skipped for the next one); latency runs from when an
-// event was due to its durable ack, so falling behind shows.
+// Open loop: events are due at `rate` per second, spread over the sessions (each goes to
+// the session whose last append was acknowledged longest ago; sessions with one in
+// flight wait their turn); latency runs from when an event was due to its durable ack,
+// so falling behind shows.
 row bench_souk_at_rate(const fs::path& dir, double seconds, std::size_t sessions, double rate) {
   persistence::journal::options opts;
   opts.dir = (dir / "souk-rate").string();
@@ -153,26 +155,37 @@ row bench_souk_at_rate(const fs::path& dir, double seconds, std::size_t sessions
       for (std::size_t s = 0; s < sessions; ++s)
         prepared[s].push_back(persistence::encode(make_event(session_name(s), seq, rng)));
   }
-  std::vector<std::atomic<uint64_t>> versions(sessions);
-  std::vector<std::atomic<bool>> busy(sessions);
+  std::vector<uint64_t> versions(sessions);  // each touched by the one who holds s
+  // Sessions with no append in flight, in the order they became free: the pacer
+  // takes the oldest; an ack gives its session back. With none free the pacer waits
+  // for an ack (the event's latency still counts from when it was due): scanning for
+  // one instead spun a core away from the writer on a 2-core machine, slowing the
+  // commits that would free one.
   std::mutex mutex;
+  std::condition_variable freed;
+  std::deque<std::size_t> free_sessions;
+  for (std::size_t s = 0; s < sessions; ++s) free_sessions.push_back(s);
   std::vector<double> latencies, from_submit;
   std::atomic<std::size_t> in_flight{0};
   std::atomic<bool> failed{false};
   const auto start = clock_type::now();
+  const auto end = start + std::chrono::duration_cast<clock_type::duration>(
+                               std::chrono::duration<double>(seconds));
   const auto period = std::chrono::duration<double>(1.0 / rate);
-  std::size_t cursor = 0, sent = 0;
-  while (us_since(start) < seconds * 1e6) {
+  std::size_t sent = 0;
+  while (clock_type::now() < end) {
     auto due = start + std::chrono::duration_cast<clock_type::duration>(period * sent);
     // Sleep in ticks of about a millisecond and send what fell due meanwhile: a
     // spinning pacer would take a core from the writer on a 2-core machine.
     if (clock_type::now() < due) std::this_thread::sleep_until(due + std::chrono::microseconds(900));
-    std::size_t s = cursor;
-    for (std::size_t tries = 0; busy[s] && tries < sessions; ++tries) s = (s + 1) % sessions;
-    cursor = (s + 1) % sessions;
-    if (busy[s]) continue;  // every session busy: the event waits, its latency grows
+    std::size_t s;
+    {
+      std::unique_lock<std::mutex> lock(mutex);
+      if (!freed.wait_until(lock, end, [&] { return !free_sessions.empty(); })) break;
+      s = free_sessions.front();
+      free_sessions.pop_front();
+    }
     if (versions[s] >= per_session) break;  // ran out of prepared events
-    busy[s] = true;
     ++in_flight;
     persistence::append_request r;
     r.session_id = session_name(s);
@@ -180,15 +193,18 @@ row bench_souk_at_rate(const fs::path& dir, double seconds, std::size_t sessions
     r.events.push_back(std::move(prepared[s][versions[s]]));
     auto submitted = clock_type::now();
     (*j)->submit(std::move(r), [&, s, due, submitted](persistence::result<uint64_t> v) {
-      if (!v) {
-        failed = true;
-      } else {
+      {
         std::lock_guard<std::mutex> lock(mutex);
-        latencies.push_back(us_since(due));
-        from_submit.push_back(us_since(submitted));
-        versions[s] = *v;
+        if (!v) {
+          failed = true;
+        } else {
+          latencies.push_back(us_since(due));
+          from_submit.push_back(us_since(submitted));
+          versions[s] = *v;
+        }
+        free_sessions.push_back(s);
       }
-      busy[s] = false;
+      freed.notify_one();
       --in_flight;
     });
     ++sent;
