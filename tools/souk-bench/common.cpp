@@ -170,6 +170,10 @@ void record(std::vector<row>& rows, row r, const options& opts) {
                  rows.back().system.c_str());
 }
 
+void clear_data(const fs::path& dir) {
+  for (const auto& entry : fs::directory_iterator(dir)) fs::remove_all(entry.path());
+}
+
 void print_checks(const std::vector<check>& checks, bool json) {
   if (!json) std::printf("\n%-34s %10s %10s\n", "target", "measured", "goal");
   for (const auto& c : checks) {
