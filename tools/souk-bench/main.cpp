@@ -27,7 +27,8 @@ int usage(int code) {
                "            driven by wrk over 64 (mutations also 256) keep-alive\n"
                "            connections to --sessions sessions (default 1000).\n"
                "            --only mutations|reads\n"
-               "  DIR (default ./bench-data) is wiped before and after.\n"
+               "  DIR (default ./bench-data) is wiped before and after, and between the\n"
+               "  rows of journal and sessions (no row runs beside another's data).\n"
                "  SOUK_RATE sets the offered rate of journal's souk-rate and of sessions'\n"
                "  mutations@rate; SOUK_THREADS, SOUK_HTTP_THREADS the thread counts.\n");
   return code;
