@@ -455,10 +455,10 @@ BOOST_AUTO_TEST_CASE(every_sku_in_a_cart_is_followed_however_it_got_there) {
   f.must(f.add("s1", "GIFT-25", "", 1));
   f.must(f.add("s1", "GIFT-25", "", 2));
   f.must(f.add("s1", "SKU-123", "blue-m", 1));
-  for (const char* sku : {"GIFT-25", "SKU-123"}) {
+  for (auto [sku, variant] : {std::pair{"GIFT-25", ""}, std::pair{"SKU-123", "blue-m"}}) {
     v1::StockLevel level;
     level.set_sku(sku);
-    level.set_variant_id(std::string(sku) == "GIFT-25" ? "" : "blue-m");
+    level.set_variant_id(variant);
     level.set_available(100);
     auto told = f.node->publish_stock(level, "inventory-sync");
     BOOST_REQUIRE(told);

@@ -53,10 +53,11 @@ void write_snapshot_and_tail(persistence::journal& journal, const std::string& i
 void print(const std::vector<row>& rows, bool json);
 /// Keeps a measured row, saying so on stderr unless the output is JSON.
 void record(std::vector<row>& rows, row r, const options& opts);
-/// Removes what the rows so far wrote under `dir`, so that no row is measured beside
-/// another's data: left in place, the earlier rows' files made the journal's open-loop
-/// commits slower (p99 16.5/26.7 ms against 4.8/5.5 ms removed, interleaved full runs).
-void clear_data(const fs::path& dir);
+/// The same, then removes what the row wrote under `opts.dir`, so that no row is
+/// measured beside another's data: left in place, the earlier rows' files made the
+/// journal's open-loop commits slower (p99 16.5/26.7 ms against 4.8/5.5 ms removed,
+/// interleaved full runs). For benches whose rows do not share data.
+void record_apart(std::vector<row>& rows, row r, const options& opts);
 void print_checks(const std::vector<check>& checks, bool json);
 
 /// What most teams start with: SQLite (WAL, synchronous=FULL) holding each session's

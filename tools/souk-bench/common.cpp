@@ -170,8 +170,9 @@ void record(std::vector<row>& rows, row r, const options& opts) {
                  rows.back().system.c_str());
 }
 
-void clear_data(const fs::path& dir) {
-  for (const auto& entry : fs::directory_iterator(dir)) fs::remove_all(entry.path());
+void record_apart(std::vector<row>& rows, row r, const options& opts) {
+  record(rows, std::move(r), opts);
+  for (const auto& entry : fs::directory_iterator(opts.dir)) fs::remove_all(entry.path());
 }
 
 void print_checks(const std::vector<check>& checks, bool json) {

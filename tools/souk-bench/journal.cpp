@@ -410,10 +410,7 @@ std::vector<row> bench_reads(const fs::path& dir, std::size_t sessions) {
 
 std::vector<row> run_journal(const options& opts) {
   std::vector<row> rows;
-  auto run = [&](row r) {
-    record(rows, std::move(r), opts);
-    clear_data(opts.dir);
-  };
+  auto run = [&](row r) { record_apart(rows, std::move(r), opts); };
   const auto& dir = opts.dir;
   const auto seconds = opts.seconds;
   const auto sessions = opts.sessions;

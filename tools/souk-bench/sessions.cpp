@@ -356,10 +356,7 @@ row bench_memory(const fs::path& dir, std::size_t sessions) {
 
 std::vector<row> run_sessions(const options& opts) {
   std::vector<row> rows;
-  auto run = [&](row r) {
-    record(rows, std::move(r), opts);
-    clear_data(opts.dir);
-  };
+  auto run = [&](row r) { record_apart(rows, std::move(r), opts); };
   auto wanted = [&](const char* what) { return opts.only.empty() || opts.only == what; };
   if (wanted("mutations")) {
     run(bench_mutations(opts.dir, opts.seconds, 1000));
