@@ -30,7 +30,8 @@ int usage(int code) {
                "  DIR (default ./bench-data) is wiped before and after, and between the\n"
                "  rows of journal and sessions (no row runs beside another's data).\n"
                "  SOUK_RATE sets the offered rate of journal's souk-rate and of sessions'\n"
-               "  mutations@rate; SOUK_THREADS, SOUK_HTTP_THREADS the thread counts.\n");
+               "  mutations@rate; SOUK_THREADS, SOUK_HTTP_THREADS the thread counts;\n"
+               "  SOUK_LATENCY_LOG=FILE gets mutations@rate's \"due_us latency_us\" lines.\n");
   return code;
 }
 

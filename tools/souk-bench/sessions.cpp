@@ -58,7 +58,7 @@ std::unique_ptr<runtime::node> open_node(caf::actor_system& system, const fs::pa
 }
 
 // Keeps one command per session going, from event-based driver actors (as agents
-// send), for `seconds` or until each session has had `per_session` commands;
+// send), for `seconds` or until each session s has had `limit(s)` commands;
 // `next(s, n)` makes session s's n-th command.
 // Returns each reply's latency in microseconds.
 struct load_result {
@@ -67,10 +67,17 @@ struct load_result {
   double seconds = 0;
 };
 
-template <class Next>
+struct no_limit {
+  uint64_t operator()(std::size_t) const { return UINT64_MAX; }
+};
+struct at_most {
+  uint64_t commands;
+  uint64_t operator()(std::size_t) const { return commands; }
+};
+
+template <class Next, class Limit = no_limit>
 load_result drive(caf::actor_system& system, runtime::node& node, std::size_t first,
-                  std::size_t sessions, double seconds, Next next,
-                  std::size_t per_session = SIZE_MAX) {
+                  std::size_t sessions, double seconds, Next next, Limit limit = {}) {
   struct shared {
     std::mutex mutex;
     load_result result;
@@ -92,12 +99,12 @@ load_result drive(caf::actor_system& system, runtime::node& node, std::size_t fi
   const std::size_t drivers = std::min(sessions, std::max<std::size_t>(16, sessions / 64));
   auto start = clock_type::now();
   for (std::size_t d = 0; d < drivers; ++d)
-    system.spawn([sh, next, per_session, first, d, drivers](caf::event_based_actor* self) {
+    system.spawn([sh, next, limit, first, d, drivers](caf::event_based_actor* self) {
       // Sends session s's next command, and on its reply the one after it.
       using sender = std::function<void(std::size_t)>;
       auto send = std::make_shared<sender>();
-      *send = [self, sh, next, per_session, first, weak = std::weak_ptr<sender>(send)](std::size_t s) {
-        if (sh->stop || sh->sent[s] >= per_session) {
+      *send = [self, sh, next, limit, first, weak = std::weak_ptr<sender>(send)](std::size_t s) {
+        if (sh->stop || sh->sent[s] >= limit(first + s)) {
           if (--sh->in_flight == 0) sh->finished.set_value();
           return;
         }
@@ -148,15 +155,26 @@ v1::Command command_for(std::size_t s, uint64_t n) {
   return c;
 }
 
+// Commands session s has had before the clock starts: its start, then 0-99 more. Live
+// sessions are at different points in their lives; started all at once and driven in
+// turn, they would stay in step and all take their snapshot (every 100 events) within
+// the same few milliseconds, once a second at 100k/s: the open loop's p99 in those
+// 100 ms windows was 10-16 ms against 3-6 ms between them.
+uint64_t commands_before(std::size_t s) { return 1 + s * 37 % 100; }
+
+// Starts sessions [0, sessions) and brings each to its commands_before (not timed).
+void populate(caf::actor_system& system, runtime::node& node, std::size_t sessions) {
+  drive(system, node, 0, sessions, 600, command_for, commands_before);
+}
+
 row bench_mutations(const fs::path& dir, double seconds, std::size_t sessions) {
   config cfg;
   caf::actor_system system{cfg};
   auto node = open_node(system, dir / ("mutations-" + std::to_string(sessions)));
-  // Start every session (not timed), then mutate.
-  drive(system, *node, 0, sessions, 600,
-        [](std::size_t s, uint64_t) { return command_for(s, 0); }, 1);
-  auto r = drive(system, *node, 0, sessions, seconds,
-                 [](std::size_t s, uint64_t n) { return command_for(s, n + 1); });
+  populate(system, *node, sessions);
+  auto r = drive(system, *node, 0, sessions, seconds, [](std::size_t s, uint64_t n) {
+    return command_for(s, commands_before(s) + n);
+  });
   node->shutdown();
   if (r.refused > 0) throw std::runtime_error(std::to_string(r.refused) + " mutations refused");
   auto st = node->journal().stats();
@@ -178,8 +196,7 @@ row bench_mutations_at_rate(const fs::path& dir, double seconds, std::size_t ses
   config cfg;
   caf::actor_system system{cfg};
   auto node = open_node(system, dir / "mutations-rate");
-  drive(system, *node, 0, sessions, 600,
-        [](std::size_t s, uint64_t) { return command_for(s, 0); }, 1);
+  populate(system, *node, sessions);
   // Several drivers, each offering its share over its own sessions: CAF 0.17 finds a
   // reply's handler by a linear search of the requester's outstanding requests, so one
   // driver with a large backlog would measure itself.
@@ -188,7 +205,7 @@ row bench_mutations_at_rate(const fs::path& dir, double seconds, std::size_t ses
     std::vector<std::size_t> sessions;  // indexes
     std::vector<session::session_actor> actors;
     std::vector<v1::Command> commands;  // made before the clock starts, sent in order
-    std::vector<double> latencies;
+    std::vector<double> latencies, due_us;  // due_us: when each was due, from the start
     std::size_t refused = 0, outstanding = 0;
     uint64_t issued = 0, total = 0;
     std::promise<void> finished;
@@ -203,13 +220,15 @@ row bench_mutations_at_rate(const fs::path& dir, double seconds, std::size_t ses
     dr->total = static_cast<uint64_t>(rate / drivers * seconds);
     // Composing the commands is the load generator's work, not the node's: done here,
     // it does not take the cores from the node while the clock runs.
-    std::vector<uint64_t> sent(dr->sessions.size(), 0);
+    std::vector<uint64_t> sent;  // by each session, the populating included
+    for (std::size_t s : dr->sessions) sent.push_back(commands_before(s));
     dr->commands.reserve(dr->total);
     for (uint64_t n = 0; n < dr->total; ++n) {
       std::size_t k = n % dr->sessions.size();
-      dr->commands.push_back(command_for(dr->sessions[k], ++sent[k]));
+      dr->commands.push_back(command_for(dr->sessions[k], sent[k]++));
     }
     dr->latencies.reserve(dr->total);
+    dr->due_us.reserve(dr->total);
     all.push_back(dr);
   }
   const auto start = clock_type::now();
@@ -231,8 +250,10 @@ row bench_mutations_at_rate(const fs::path& dir, double seconds, std::size_t ses
           self->request(dr->actors[k], caf::infinite, session::run_atom::value,
                         std::move(dr->commands[dr->issued]))
               .then(
-                  [dr, scheduled, done](v1::Reply& reply) {
+                  [dr, scheduled, done, start](v1::Reply& reply) {
                     dr->latencies.push_back(us_since(scheduled));
+                    dr->due_us.push_back(
+                        std::chrono::duration<double, std::micro>(scheduled - start).count());
                     if (!reply.has_accepted()) ++dr->refused;
                     done();
                   },
@@ -255,6 +276,13 @@ row bench_mutations_at_rate(const fs::path& dir, double seconds, std::size_t ses
     refused += dr->refused;
   }
   const double elapsed = us_since(start) / 1e6;
+  // For seeing when the tail happened (e.g. p99 per 100 ms): "due_us latency_us" lines.
+  if (const char* path = std::getenv("SOUK_LATENCY_LOG")) {
+    std::ofstream log(path);
+    for (const auto& dr : all)
+      for (std::size_t i = 0; i < dr->due_us.size(); ++i)
+        log << dr->due_us[i] << ' ' << dr->latencies[i] << '\n';
+  }
   node->shutdown();
   if (refused > 0) throw std::runtime_error(std::to_string(refused) + " mutations refused");
   auto st = node->journal().stats();
@@ -330,7 +358,7 @@ row bench_memory(const fs::path& dir, std::size_t sessions) {
   auto node = open_node(system, dir / "memory");
   auto start_command = [](std::size_t s, uint64_t) { return command_for(s, 0); };
   // Warm up the machinery (scheduler, journal, allocator) before the baseline.
-  drive(system, *node, sessions, 1000, 600, start_command, 1);
+  drive(system, *node, sessions, 1000, 600, start_command, at_most{1});
   if (auto error = node->journal().flush_index()) throw std::runtime_error(error->message());
   std::size_t before = resident_bytes();
   // Started in waves, so that requests in flight do not count as session memory.
@@ -338,7 +366,7 @@ row bench_memory(const fs::path& dir, std::size_t sessions) {
   auto start = clock_type::now();
   for (std::size_t first = 0; first < sessions; first += wave) {
     std::size_t n = std::min(wave, sessions - first);
-    auto r = drive(system, *node, first, n, 600, start_command, 1);
+    auto r = drive(system, *node, first, n, 600, start_command, at_most{1});
     if (r.accepted != n) throw std::runtime_error("a session failed to start");
   }
   double seconds = us_since(start) / 1e6;
