@@ -227,6 +227,7 @@ row bench_mutations_at_rate(const fs::path& dir, double seconds, std::size_t ses
     }
     dr->total = static_cast<uint64_t>(rate / drivers * seconds);
     dr->remaining = dr->total;
+    if (dr->total == 0) dr->finished.set_value();  // nothing to offer
     // Composing the commands is the load generator's work, not the node's: done here,
     // it does not take the cores from the node while the clock runs.
     std::vector<uint64_t> sent;  // by each session, the populating included
@@ -245,8 +246,9 @@ row bench_mutations_at_rate(const fs::path& dir, double seconds, std::size_t ses
   for (auto& dr : all)
     system.spawn([dr, start, share](caf::event_based_actor* self) -> caf::behavior {
       auto tick = [dr, self, start, share] {
-        auto due = std::min<uint64_t>(dr->total,
-                                      static_cast<uint64_t>(us_since(start) / 1e6 * share));
+        // Command i is due at i / share: the ones due by now are 0 .. floor(now * share).
+        auto due = std::min<uint64_t>(
+            dr->total, static_cast<uint64_t>(us_since(start) / 1e6 * share) + 1);
         for (; dr->issued < due; ++dr->issued) {
           const uint64_t i = dr->issued;
           std::size_t k = i % dr->sessions.size();
