@@ -2,7 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
-#include <deque>
+#include <list>
 #include <optional>
 #include <vector>
 
@@ -48,7 +48,7 @@ struct session_state {
   v1::SessionState state;           // durable: every event in it is on disk
   std::optional<v1::Error> broken;  // activation failed: every request gets this
   uint64_t last_snapshot = 0;
-  std::deque<pending> waiting;
+  std::list<pending> waiting;  // a list: nothing allocated while it is empty, as it mostly is
   // The requests whose append or snapshot is in flight — one checkpoint or passivation,
   // or a batch of the commands that were waiting — and what they will make durable:
   // `events` in order, current[i]'s being the `counts[i]` after its predecessors'.
