@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <list>
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -59,7 +60,9 @@ struct session_state {
   // commands (or one due a snapshot) needed it; it becomes `state` once durable.
   // `spare`: an equal of `state` (the state before the last such batch, brought up to
   // date), so that the next batch computes ahead on it instead of copying `state`.
-  std::optional<v1::SessionState> ahead, spare;
+  // (Held by pointer: most sessions never have either, and an empty optional would keep
+  // two states' worth of bytes in every actor.)
+  std::unique_ptr<v1::SessionState> ahead, spare;
   std::size_t snapshot_bytes = 0;  // of the snapshot in flight, 0 when none is
   std::vector<caf::actor> observers;
   clock_type::time_point last_activity = clock_type::now();
@@ -140,7 +143,7 @@ void open_ahead(session_state& st) {
     st.ahead = std::move(st.spare);
     st.spare.reset();
   } else {
-    st.ahead = st.state;
+    st.ahead = std::make_unique<v1::SessionState>(st.state);
   }
 }
 
@@ -443,7 +446,7 @@ session_actor::behavior_type session_behavior(self_ptr self, session_options opt
         bool holdings_changed = false;
         // The state computed ahead becomes the state, and the one it replaces the spare,
         // which catches up: the spare takes every durable event, as the state does.
-        const bool computed_ahead = st.ahead.has_value();
+        const bool computed_ahead = st.ahead != nullptr;
         if (computed_ahead) {
           st.state.Swap(&*st.ahead);
           st.spare = std::move(st.ahead);
