@@ -59,8 +59,9 @@ struct session_state {
   // `ahead`: the state after the in-flight batch's events, when a batch of several
   // commands (or one due a snapshot) needed it; it becomes `state` once durable.
   // `spare`: an equal of `state` (the state before the last such batch, brought up to
-  // date), so that the next batch computes ahead on it instead of copying `state`.
-  // (Held by pointer: most sessions never have either, and an empty optional would keep
+  // date), so that the next batch of a burst computes ahead on it instead of copying
+  // `state`. Dropped once nothing waits: kept, it doubled a long session's memory.
+  // (Held by pointer: most sessions have neither, and an empty optional would keep
   // two states' worth of bytes in every actor.)
   std::unique_ptr<v1::SessionState> ahead, spare;
   std::size_t snapshot_bytes = 0;  // of the snapshot in flight, 0 when none is
@@ -496,6 +497,7 @@ session_actor::behavior_type session_behavior(self_ptr self, session_options opt
           }
         }
         st.snapshot_bytes = 0;
+        if (st.waiting.empty()) st.spare.reset();  // the burst, if any, is over
         // Requests that came in during the final snapshot keep the session live.
         if (kind == pending::passivate &&
             std::none_of(st.waiting.begin(), st.waiting.end(),

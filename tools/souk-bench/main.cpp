@@ -22,7 +22,7 @@ int usage(int code) {
                "                   sqlite-json|souk-rate|reads\n"
                "  sessions  durable mutations through session actors (1000 and 10,000 live\n"
                "            sessions) vs SQLite-JSON; activation; memory per live session\n"
-               "            (new, and 60 events into a conversation).\n"
+               "            (new, and 100 events into a conversation).\n"
                "            --only mutations|mutations@rate|activation|memory|sqlite-json\n"
                "  http      durable mutations and state reads through the HTTP gateway,\n"
                "            driven by wrk over 64 (mutations also 256) keep-alive\n"

@@ -412,11 +412,12 @@ std::vector<row> run_sessions(const options& opts) {
     for (auto& r : bench_activation(opts.dir, 1000)) run(std::move(r));
   if (wanted("memory")) {
     run(bench_memory(opts.dir, 100000, 1, "souk", "each started, 1 event"));
-    // Sessions a conversation into: 30 messages (a full 20-turn transcript, 10 turns
-    // folded into the summary) and 29 adds. 20,000 of them, to keep the bench short (8 GB
-    // of journal at 100,000); the process's fixed overhead weighs more per session here.
-    run(bench_memory(opts.dir, 20000, 60, "souk-conversing",
-                     "60 events each: 20 transcript turns, a full summary, a cart line"));
+    // Sessions well into a conversation: 50 customer messages (a full 20-turn
+    // transcript, 30 turns folded into a full 2,000-character summary) and 49 adds.
+    // 20,000 of them, to keep the bench short (13 GB of journal at 100,000); the
+    // process's fixed overhead weighs more per session here.
+    run(bench_memory(opts.dir, 20000, 100, "souk-conversing",
+                     "100 events each: 20 transcript turns, a full summary, a cart line"));
   }
   return rows;
 }
