@@ -44,8 +44,8 @@ void commit(v1::SessionState& state, v1::MutationStatus status, uint64_t seq) {
 void fold_into_summary(v1::ConversationContext& conversation, const v1::Turn& oldest) {
   constexpr std::size_t longest_line = 1 + 10 + 120;  // '\n', "customer: ", the text
   std::string& summary = *conversation.mutable_summary();
-  // Room for a full summary and one more line, taken once it is nearly full: left to
-  // grow by doubling, the string would keep ~4 KB for its 2 KB in every long session.
+  // Room for a full summary and one more line, taken once it passes half of it: left
+  // to grow by doubling, the string would keep ~4 KB for its 2 KB in every long session.
   if (summary.size() + longest_line > summary.capacity() &&
       summary.size() + longest_line > max_summary_chars / 2)
     summary.reserve(max_summary_chars + longest_line);
