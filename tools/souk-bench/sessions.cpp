@@ -212,7 +212,7 @@ row bench_mutations_at_rate(const fs::path& dir, double seconds, std::size_t ses
     std::vector<v1::Command> commands;  // made before the clock starts, sent in order
     // Slot i is written once, by the reply to command i (on its session's thread);
     // read once `remaining` is 0.
-    std::vector<double> latencies, due_us;  // due_us: when each was due, from the start
+    std::vector<double> latencies;
     std::atomic<std::size_t> refused{0};
     std::atomic<uint64_t> remaining{0};
     uint64_t issued = 0, total = 0;  // the driver actor's
@@ -238,7 +238,6 @@ row bench_mutations_at_rate(const fs::path& dir, double seconds, std::size_t ses
       dr->commands.push_back(command_for(dr->sessions[k], sent[k]++));
     }
     dr->latencies.resize(dr->total);
-    dr->due_us.resize(dr->total);
     all.push_back(dr);
   }
   const auto start = clock_type::now();
@@ -259,9 +258,8 @@ row bench_mutations_at_rate(const fs::path& dir, double seconds, std::size_t ses
               dr->finished.set_value();
           };
           session::reply_callback reply(
-              [dr, i, scheduled, start, done](v1::Reply r) {
+              [dr, i, scheduled, done](v1::Reply r) {
                 dr->latencies[i] = us_since(scheduled);
-                dr->due_us[i] = std::chrono::duration<double, std::micro>(scheduled - start).count();
                 if (!r.has_accepted()) ++dr->refused;
                 done();
               },
@@ -290,8 +288,8 @@ row bench_mutations_at_rate(const fs::path& dir, double seconds, std::size_t ses
   if (const char* path = std::getenv("SOUK_LATENCY_LOG")) {
     std::ofstream log(path);
     for (const auto& dr : all)
-      for (std::size_t i = 0; i < dr->due_us.size(); ++i)
-        log << dr->due_us[i] << ' ' << dr->latencies[i] << '\n';
+      for (std::size_t i = 0; i < dr->latencies.size(); ++i)  // command i was due at i / share
+        log << double(i) / share * 1e6 << ' ' << dr->latencies[i] << '\n';
   }
   node->shutdown();
   if (refused > 0) throw std::runtime_error(std::to_string(refused) + " mutations refused");
@@ -369,9 +367,8 @@ row bench_memory(const fs::path& dir, std::size_t sessions, uint64_t commands,
   config cfg;
   caf::actor_system system{cfg};
   auto node = open_node(system, dir / ("memory-" + system_name));
-  auto start_command = [](std::size_t s, uint64_t) { return command_for(s, 0); };
   // Warm up the machinery (scheduler, journal, allocator) before the baseline.
-  drive(system, *node, sessions, 1000, 600, start_command, at_most{1});
+  drive(system, *node, sessions, 1000, 600, command_for, at_most{1});
   if (auto error = node->journal().flush_index()) throw std::runtime_error(error->message());
   std::size_t before = resident_bytes();
   // In waves, so that requests in flight do not count as session memory.
