@@ -30,6 +30,14 @@ $off history ana | grep -q '^1 .*session_started' || fail "history lacks the fir
 $off diff ana 12 16 | grep -q 'added: cart.discounts\[0\]: { code: "MARCH10"' || fail "diff 12 16 lacks MARCH10"
 $off why ana | grep -q 'add_to_cart .*the customer asked for 2' || fail "why lacks the add_to_cart decision"
 $off verify | grep -q 'verified 3 sessions: no divergence' || fail "verify found problems"
+# On several threads: the same reports, in the same order.
+strip_time() { sed 's/"checkedAt":"[^"]*"//'; }
+[ "$($off verify --threads 1 --json | strip_time)" = "$($off verify --threads 3 --json | strip_time)" ] ||
+  fail "verify on 3 threads differs from 1"
+expect_exit 1 $off verify ana nobody ben --threads 2
+[ "$(cat "$dir/out")" = "$(printf 'nobody: no session nobody\nverified 3 sessions: 1 problems')" ] ||
+  { cat "$dir/out"; fail "verify of a missing session among others"; }
+expect_exit 2 $off verify --threads 0
 $off export ana --to email-agent > "$dir/ana.json"
 grep -q '"checksum":"sha256:' "$dir/ana.json" || fail "export wrote no checksum"
 expect_exit 4 $off state nobody

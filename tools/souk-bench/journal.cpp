@@ -363,9 +363,8 @@ std::vector<row> bench_reads(const fs::path& dir, std::size_t sessions) {
   rows.push_back(summarize("replay", "souk", per_session, elapsed, replayed, sessions,
                            "events/s from seq 1, read+decode+fold; latencies per session"));
 
-  // The same on every core: sessions replay independently (readers need no lock), so a
-  // whole-journal replay could use them all. (soukctl verify replays one session after
-  // another today; the target is checked against the one-thread row.)
+  // The same on every core: sessions replay independently (readers need no lock), as
+  // `soukctl verify` replays a whole journal.
   const unsigned threads = std::max(2u, std::thread::hardware_concurrency());
   std::vector<std::vector<double>> per_thread(threads);
   std::vector<std::size_t> replayed_by(threads);

@@ -2,13 +2,18 @@
 // (read-only, safe while the node runs); with --url it asks a running node's HTTP
 // gateway the same questions. `soukctl --help` lists the commands.
 #include <algorithm>
+#include <atomic>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <mutex>
+#include <optional>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <caf/actor_system.hpp>
@@ -46,9 +51,10 @@ support
   history ID [--since TIME]              the events, oldest first
   diff ID A B                            what changed in cart and context from A to B
   why ID                                 the agents' decisions, with their reasons
-  verify [ID...]                         replay sessions from their first event and
+  verify [ID...] [--threads N]           replay sessions from their first event and
                                          compare with snapshot and materialized state
-                                         (all sessions when none named; progress on stderr)
+                                         (all sessions when none named; offline on N
+                                         threads, default one per core; progress on stderr)
   export ID [--to AGENT] [--reason R]    the session as a StateTransfer (JSON)
   import FILE                            validate a StateTransfer and hand the session
                                          to the agent it names (offline: the node must
@@ -355,7 +361,72 @@ int why(cli& c) {
   return ok;
 }
 
+// One session's verification: its report, or why there is none.
+struct verify_outcome {
+  std::optional<v1::VerifyReport> report;
+  std::string error;                // offline: why the session could not be verified
+  std::optional<int> request_failed;  // online: the gateway's answer was not a report
+};
+
+// Offline, sessions are verified on `threads` threads (the journal's readers take no
+// lock), each outcome kept until it is its turn to be printed: the output comes in the
+// order of `ids`, as with one thread.
+class parallel_verifier {
+ public:
+  parallel_verifier(const persistence::journal& journal, const std::vector<std::string>& ids,
+                    unsigned threads)
+      : journal_(journal), ids_(ids), outcomes_(ids.size()) {
+    for (unsigned t = 0; t < threads; ++t) workers_.emplace_back([this] { work(); });
+  }
+  ~parallel_verifier() {
+    stop_ = true;
+    for (auto& worker : workers_) worker.join();
+  }
+  /// Waits for session i's outcome and takes it.
+  verify_outcome take(std::size_t i) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    ready_.wait(lock, [&] { return outcomes_[i].has_value(); });
+    verify_outcome out = std::move(*outcomes_[i]);
+    outcomes_[i].reset();
+    return out;
+  }
+
+ private:
+  void work() {
+    while (!stop_) {
+      const std::size_t i = next_++;
+      if (i >= ids_.size()) return;
+      verify_outcome out;
+      auto r = runtime::verify_session(journal_, ids_[i]);
+      if (r)
+        out.report = std::move(*r);
+      else
+        out.error = r.error().message();
+      std::lock_guard<std::mutex> lock(mutex_);
+      outcomes_[i] = std::move(out);
+      ready_.notify_all();
+    }
+  }
+  const persistence::journal& journal_;
+  const std::vector<std::string>& ids_;
+  std::vector<std::optional<verify_outcome>> outcomes_;  // guarded by mutex_
+  std::mutex mutex_;
+  std::condition_variable ready_;
+  std::atomic<std::size_t> next_{0};
+  std::atomic<bool> stop_{false};
+  std::vector<std::thread> workers_;  // last: started once the rest is ready
+};
+
 int verify(cli& c) {
+  unsigned threads = std::max(1u, std::thread::hardware_concurrency());
+  if (auto t = option(c.args, "--threads")) {
+    if (t->empty() || t->size() > 3 || t->find_first_not_of("0123456789") != std::string::npos ||
+        std::stoi(*t) == 0) {
+      std::cerr << "soukctl: --threads wants a number from 1 to 999, got '" << *t << "'\n";
+      return usage_error;
+    }
+    threads = static_cast<unsigned>(std::stoi(*t));
+  }
   std::vector<std::string> ids = c.args;
   if (ids.empty()) {
     if (c.online()) {
@@ -369,26 +440,30 @@ int verify(cli& c) {
       for (const auto& r : *all) ids.push_back(r.session_id());
     }
   }
+  std::optional<parallel_verifier> offline;
+  if (!c.online()) {
+    if (auto e = open_journal(c)) return *e;
+    offline.emplace(*c.journal, ids, std::min<unsigned>(threads, std::max<std::size_t>(1, ids.size())));
+  }
   int found = 0;
   std::size_t done = 0;
   const bool bar = ids.size() > 1 && !c.json;
-  for (const auto& id : ids) {
-    v1::VerifyReport report;
-    if (c.online()) {
-      if (auto e = fetch(c, "/v1/sessions/" + id + "/verify", report)) {
-        ++found;
-        continue;
-      }
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    const auto& id = ids[i];
+    verify_outcome outcome;
+    if (offline) {
+      outcome = offline->take(i);
     } else {
-      if (auto e = open_journal(c)) return *e;
-      auto r = runtime::verify_session(*c.journal, id);
-      if (!r) {
-        ++found;
-        std::cout << id << ": " << r.error().message() << "\n";
-        continue;
-      }
-      report = std::move(*r);
+      v1::VerifyReport report;
+      outcome.request_failed = fetch(c, "/v1/sessions/" + id + "/verify", report);
+      if (!outcome.request_failed) outcome.report = std::move(report);
     }
+    if (!outcome.report) {
+      ++found;
+      if (!outcome.request_failed) std::cout << id << ": " << outcome.error << "\n";
+      continue;
+    }
+    const auto& report = *outcome.report;
     ++done;
     if (c.json) std::cout << to_json(report) << "\n";
     if (report.diverged()) {
@@ -402,7 +477,7 @@ int verify(cli& c) {
                   << "\n";
     }
     if (bar) {
-      const std::size_t width = 30, filled = width * (done + 0) / ids.size();
+      const std::size_t width = 30, filled = width * done / ids.size();
       std::cerr << "\r[" << std::string(filled, '#') << std::string(width - filled, ' ') << "] "
                 << done << "/" << ids.size() << std::flush;
     }
