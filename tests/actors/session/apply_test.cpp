@@ -90,6 +90,24 @@ BOOST_AUTO_TEST_CASE(the_transcript_stays_bounded_and_older_turns_fold_into_the_
   BOOST_TEST(conversation.summary().size() <= session::max_summary_chars);
 }
 
+BOOST_AUTO_TEST_CASE(a_reused_turn_holds_its_text_at_about_its_size) {
+  // Texts that grow and shrink through the turns the transcript reuses: a string left to
+  // grow doubles its capacity and keeps it, holding up to twice the text for good.
+  session_fixture s;
+  for (int i = 0; i < 4 * session::max_transcript_turns; ++i) {
+    auto c = s.command();
+    c.mutable_record_customer_message()->set_channel("chat");
+    const std::size_t length = i < 2 * session::max_transcript_turns ? 100 + 3 * i : 40;
+    c.mutable_record_customer_message()->set_text(std::string(length, 'x'));
+    s.must(c);
+  }
+  for (const auto& turn : s.state.conversation().transcript()) {
+    const auto size = turn.text().size(), capacity = turn.text().capacity();
+    BOOST_TEST(size == 40u);
+    BOOST_TEST(capacity <= size + size / 4 + 32);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(decision_history_keeps_the_latest_and_counts_the_rest) {
   session_fixture s;
   for (int i = 0; i < session::max_decisions + 3; ++i) {
