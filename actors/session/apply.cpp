@@ -46,9 +46,15 @@ void fold_into_summary(v1::ConversationContext& conversation, const v1::Turn& ol
   std::string& summary = *conversation.mutable_summary();
   // Room for a full summary and one more line, taken once it passes half of it: left
   // to grow by doubling, the string would keep ~4 KB for its 2 KB in every long session.
+  // (Into a new string: reserve on this one grows it to at least twice its capacity, and
+  // a summary copied with the state, e.g. for a snapshot, is held at its exact size.)
   if (summary.size() + longest_line > summary.capacity() &&
-      summary.size() + longest_line > max_summary_chars / 2)
-    summary.reserve(max_summary_chars + longest_line);
+      summary.size() + longest_line > max_summary_chars / 2) {
+    std::string roomier;
+    roomier.reserve(max_summary_chars + longest_line);
+    roomier = summary;
+    summary.swap(roomier);
+  }
   if (!summary.empty()) summary += '\n';
   summary += oldest.role() == v1::ROLE_CUSTOMER ? "customer: " : "agent: ";
   summary.append(oldest.text(), 0, 120);

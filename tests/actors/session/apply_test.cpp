@@ -108,6 +108,23 @@ BOOST_AUTO_TEST_CASE(a_reused_turn_holds_its_text_at_about_its_size) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(a_full_summary_holds_about_its_size_after_the_state_is_copied) {
+  // A copy (as a snapshot makes) holds the summary at its exact size; the next fold must
+  // not double it.
+  session_fixture s;
+  auto message = [&](int i) {
+    auto c = s.command();
+    c.mutable_record_customer_message()->set_channel("chat");
+    c.mutable_record_customer_message()->set_text(std::to_string(i) + std::string(150, 'x'));
+    s.must(c);
+  };
+  for (int i = 0; i < 2 * session::max_transcript_turns + 30; ++i) message(i);
+  BOOST_TEST(s.state.conversation().summary().size() > session::max_summary_chars - 200);
+  s.state = v1::SessionState(s.state);
+  message(1000);
+  BOOST_TEST(s.state.conversation().summary().capacity() <= session::max_summary_chars + 200);
+}
+
 BOOST_AUTO_TEST_CASE(decision_history_keeps_the_latest_and_counts_the_rest) {
   session_fixture s;
   for (int i = 0; i < session::max_decisions + 3; ++i) {
