@@ -29,11 +29,57 @@ struct node::directory {
   }
 };
 
+// The node's side of every session's life: topic subscriptions, metrics, the transition
+// log, and forgetting an actor that stops. One for all the node's sessions.
+class node::session_hooks final : public session::session_listener {
+ public:
+  session_hooks(std::weak_ptr<directory> dir, std::shared_ptr<topic_bus> bus,
+                std::shared_ptr<node_metrics> metrics, transition_log* log)
+      : dir_(std::move(dir)), bus_(std::move(bus)), metrics_(std::move(metrics)), log_(log) {}
+
+  void holdings_changed(const std::string& session_id, const v1::SessionState& state) override {
+    bus_->track(session_id, state);
+  }
+  void durable(const std::vector<v1::Event>& events, std::chrono::microseconds latency,
+               std::size_t snapshot_bytes) override {
+    auto& m = *metrics_;
+    if (snapshot_bytes) m.state_bytes.observe(static_cast<double>(snapshot_bytes));
+    if (events.empty()) return;
+    m.commands_accepted.add();
+    m.command_seconds.observe(static_cast<double>(latency.count()) / 1e6);
+    for (const auto& event : events) {
+      m.event_appended(event.body_case());
+      if (log_) log_->transition(event, latency);
+    }
+  }
+  // Forgets the actor (unless a newer one took its place): when it is about to quit,
+  // and again when it has stopped (for ways out that skip the first).
+  void stopping(const std::string& session_id, const caf::actor_addr& address) override {
+    auto d = dir_.lock();
+    if (d && d->forget(session_id, address)) bus_->forget(session_id);
+  }
+  void stopped(const std::string& session_id, const caf::actor_addr& address) {
+    metrics_->passivations.add();
+    stopping(session_id, address);
+  }
+  void activated(std::chrono::microseconds took, uint64_t) override {
+    metrics_->activations.add();
+    metrics_->activation_seconds.observe(static_cast<double>(took.count()) / 1e6);
+  }
+
+ private:
+  std::weak_ptr<directory> dir_;  // the node's, while it lasts
+  std::shared_ptr<topic_bus> bus_;
+  std::shared_ptr<node_metrics> metrics_;
+  transition_log* log_;  // not owned; outlives the node's sessions (node_options::log)
+};
+
 node::node(caf::actor_system& system, node_options options)
     : system_(system),
       options_(std::move(options)),
       directory_(std::make_shared<directory>()),
-      metrics_(std::make_shared<node_metrics>()) {
+      metrics_(std::make_shared<node_metrics>()),
+      hooks_(std::make_shared<session_hooks>(directory_, bus_, metrics_, options_.log)) {
   // Rendered through metrics(), so only while the node is.
   metrics_->live_sessions = [this] { return live_sessions(); };
 }
@@ -75,43 +121,14 @@ session::session_actor node::session(const std::string& session_id) {
     opts.snapshot_every = options_.snapshot_every;
     opts.node_id = options_.node_id;
     opts.idle_timeout = options_.idle_timeout;
-    opts.on_state = [bus = bus_, session_id](const v1::SessionState& state) {
-      bus->track(session_id, state);
-    };
-    opts.on_durable = [m = metrics_, log = options_.log](const std::vector<v1::Event>& events,
-                                                         std::chrono::microseconds latency,
-                                                         std::size_t snapshot_bytes) {
-      if (snapshot_bytes) m->state_bytes.observe(static_cast<double>(snapshot_bytes));
-      if (events.empty()) return;
-      m->commands_accepted.add();
-      m->command_seconds.observe(static_cast<double>(latency.count()) / 1e6);
-      for (const auto& event : events) {
-        m->event_appended(event.body_case());
-        if (log) log->transition(event, latency);
-      }
-    };
-    opts.on_activated = [m = metrics_](std::chrono::microseconds took, uint64_t) {
-      m->activations.add();
-      m->activation_seconds.observe(static_cast<double>(took.count()) / 1e6);
-    };
-    // Forgets the actor (unless a newer one took its place): when it is about to quit,
-    // and again when it has stopped (for ways out that skip the first).
-    auto forget = [weak = std::weak_ptr<directory>(directory_),
-                   weak_bus = std::weak_ptr<topic_bus>(bus_),
-                   session_id](const caf::actor_addr& address) {
-      auto d = weak.lock();
-      if (d && d->forget(session_id, address))
-        if (auto bus = weak_bus.lock()) bus->forget(session_id);
-    };
-    opts.on_stopping = forget;
+    opts.listener = hooks_;
     actor = session::spawn_session(system_, std::move(opts));
     dir.recency.push_front(session_id);
     dir.live.emplace(session_id, directory::entry{actor, dir.recency.begin()});
     auto address = actor.address();
     caf::actor_cast<caf::strong_actor_ptr>(actor)->get()->attach_functor(
-        [forget, m = metrics_, address](const caf::error&) {
-          m->passivations.add();
-          forget(address);
+        [hooks = hooks_, session_id, address](const caf::error&) {
+          hooks->stopped(session_id, address);
         });
     // Over the cap: the least recently used passivate (they leave the directory when
     // they stop, so a message for them meanwhile still reaches the old actor).

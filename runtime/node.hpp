@@ -96,6 +96,7 @@ class node final : public agents::stock_publisher {
 
  private:
   struct directory;
+  class session_hooks;
   node(caf::actor_system& system, node_options options);
   /// Stores an upstream change, then sends every live session holding `topic` each of
   /// `bodies` (commands with only a body) as `agent_id` with `scope`. How many were told.
@@ -108,9 +109,10 @@ class node final : public agents::stock_publisher {
   std::unique_ptr<persistence::journal> journal_;
   std::shared_ptr<persistence::reference_tables> reference_;
   std::unique_ptr<session::stored_context> context_;
-  std::shared_ptr<directory> directory_;  // shared with the exit hooks of its actors
+  std::shared_ptr<directory> directory_;  // its sessions' hooks hold it weakly
   std::shared_ptr<node_metrics> metrics_;  // shared with the hooks of actors and journal
   std::shared_ptr<topic_bus> bus_ = std::make_shared<topic_bus>();
+  std::shared_ptr<session_hooks> hooks_;  // every session's listener
   std::atomic<uint64_t> published_ = 0;
   std::atomic<bool> stopped_{false};
 };

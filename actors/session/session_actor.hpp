@@ -92,6 +92,31 @@ using session_actor = caf::typed_actor<
     caf::reacts_to<failed_atom, v1::Error>,
     caf::reacts_to<idle_atom>>;
 
+/// What sessions tell their owner (the node). Called on the session's actor thread; no
+/// call may block. One listener serves every session of a node, so a live session holds
+/// a pointer rather than closures of its own (they were ~0.4 KB of each session).
+class session_listener {
+ public:
+  virtual ~session_listener() = default;
+  /// After activation and after every durable change to what the session holds (cart
+  /// items, codes, customer), with the state then (the node keeps its topic
+  /// subscriptions with it).
+  virtual void holdings_changed(const std::string& session_id,
+                                const v1::SessionState& state) = 0;
+  /// Once a request's events (and snapshot, if any) are durable and applied: the events
+  /// (empty for a bare snapshot), the time since the request reached the session, and
+  /// the snapshot's encoded size (0 when none was written).
+  virtual void durable(const std::vector<v1::Event>& events, std::chrono::microseconds latency,
+                       std::size_t snapshot_bytes) = 0;
+  /// Just before the session's actor quits (passivation, failure), with its address:
+  /// the node forgets it there, so that a message sent from then on activates a fresh
+  /// actor instead of reaching one that is about to drop it.
+  virtual void stopping(const std::string& session_id, const caf::actor_addr& address) = 0;
+  /// Once a session has loaded: how long the snapshot + tail took, and how many tail
+  /// events were replayed.
+  virtual void activated(std::chrono::microseconds took, uint64_t tail_events) = 0;
+};
+
 struct session_options {
   std::string session_id;
   persistence::journal* journal = nullptr;  // outlives the actor
@@ -99,23 +124,7 @@ struct session_options {
   std::string node_id = "node-1";           // stamped on exported transfers
   uint64_t snapshot_every = 100;            // events between snapshots
   std::chrono::milliseconds idle_timeout{std::chrono::hours(1)};  // then passivate
-  /// Called on the actor's thread after activation and after every durable change to
-  /// what the session holds (cart items, codes, customer), with the state then (the
-  /// node keeps its topic subscriptions with it). Must not block.
-  std::function<void(const v1::SessionState&)> on_state;
-  /// Called on the actor's thread once a request's events (and snapshot, if any) are
-  /// durable and applied: the events (empty for a bare snapshot), the time since the
-  /// request reached the session, and the snapshot's encoded size (0 when none was
-  /// written). Must not block.
-  std::function<void(const std::vector<v1::Event>&, std::chrono::microseconds, std::size_t)>
-      on_durable;
-  /// Called on the actor's thread just before it quits (passivation, failure), with its
-  /// address: the node forgets it there, so that a message sent from then on activates
-  /// a fresh actor instead of reaching one that is about to drop it.
-  std::function<void(const caf::actor_addr&)> on_stopping;
-  /// Called once a session has loaded: how long the snapshot + tail took, and how many
-  /// tail events were replayed.
-  std::function<void(std::chrono::microseconds, uint64_t)> on_activated;
+  std::shared_ptr<session_listener> listener;  // none: nobody is told
   /// On activation, re-check the cart against today's stock and discount rules
   /// (ReconcileStock / RevalidateDiscounts as agent "souk-runtime"): the session may
   /// have missed changes while it was passivated.
