@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <string>
+#include <string_view>
 
 #include <google/protobuf/util/time_util.h>
 
@@ -42,26 +43,34 @@ void commit(v1::SessionState& state, v1::MutationStatus status, uint64_t seq) {
 // Older turns are folded into one line each of the summary, whose oldest lines go first
 // once it is full: memory stays bounded however long the conversation runs.
 void fold_into_summary(v1::ConversationContext& conversation, const v1::Turn& oldest) {
-  constexpr std::size_t longest_line = 1 + 10 + 120;  // '\n', "customer: ", the text
+  const std::string_view role = oldest.role() == v1::ROLE_CUSTOMER ? "customer: " : "agent: ";
+  const std::string_view text = std::string_view(oldest.text()).substr(0, 120);
   std::string& summary = *conversation.mutable_summary();
-  // Room for a full summary and one more line, taken once it passes half of it: left
-  // to grow by doubling, the string would keep ~4 KB for its 2 KB in every long session.
-  // (Into a new string: reserve on this one grows it to at least twice its capacity, and
-  // a summary copied with the state, e.g. for a snapshot, is held at its exact size.)
-  if (summary.size() + longest_line > summary.capacity() &&
-      summary.size() + longest_line > max_summary_chars / 2) {
+  const std::size_t grown = summary.size() + (summary.empty() ? 0 : 1) + role.size() + text.size();
+  // Over the limit, the oldest lines go first, whole: those up to the first line break
+  // that leaves at most max_summary_chars (the new line is far shorter than that, so the
+  // break is in the summary or the one before the new line).
+  if (grown > max_summary_chars) {
+    const auto cut = summary.find('\n', grown - max_summary_chars - 1);
+    if (cut == std::string::npos)
+      summary.clear();
+    else
+      summary.erase(0, cut + 1);
+  }
+  // Room for a full summary, taken once it passes half of it: left to grow by doubling,
+  // the string would keep ~4 KB for its 2 KB in every long session. (Into a new string:
+  // reserve on this one grows it to at least twice its capacity, and a summary copied
+  // with the state, e.g. for a snapshot, is held at its exact size.)
+  const std::size_t needed = summary.size() + (summary.empty() ? 0 : 1) + role.size() + text.size();
+  if (needed > summary.capacity() && needed > max_summary_chars / 2) {
     std::string roomier;
-    roomier.reserve(max_summary_chars + longest_line);
+    roomier.reserve(max_summary_chars);
     roomier = summary;
     summary.swap(roomier);
   }
   if (!summary.empty()) summary += '\n';
-  summary += oldest.role() == v1::ROLE_CUSTOMER ? "customer: " : "agent: ";
-  summary.append(oldest.text(), 0, 120);
-  if (summary.size() > max_summary_chars) {
-    auto cut = summary.find('\n', summary.size() - max_summary_chars - 1);
-    summary.erase(0, cut == std::string::npos ? summary.size() - max_summary_chars : cut + 1);
-  }
+  summary += role;
+  summary += text;
   conversation.set_folded_turns(conversation.folded_turns() + 1);
 }
 
