@@ -1,4 +1,8 @@
 // apply refuses events that do not belong where they are offered, leaving state as it was.
+#include <deque>
+#include <random>
+#include <string>
+
 #include <boost/test/unit_test.hpp>
 
 #include "session_fixture.hpp"
@@ -123,6 +127,32 @@ BOOST_AUTO_TEST_CASE(a_full_summary_holds_about_its_size_after_the_state_is_copi
   s.state = v1::SessionState(s.state);
   message(1000);
   BOOST_TEST(s.state.conversation().summary().capacity() <= session::max_summary_chars + 200);
+}
+
+BOOST_AUTO_TEST_CASE(the_summary_keeps_the_newest_whole_lines_that_fit) {
+  // Against a model: each folded turn appends "customer: " and its first 120
+  // characters as a line; over the limit, the oldest lines go, whole, up to the first
+  // line break that leaves at most max_summary_chars. Texts carry line breaks too.
+  session_fixture s;
+  std::mt19937 rng(7);
+  std::deque<std::string> transcript;
+  std::string model;
+  for (int i = 0; i < 200; ++i) {
+    std::string text;
+    for (std::size_t k = 0, n = 1 + rng() % 250; k < n; ++k)
+      text += rng() % 17 == 0 ? '\n' : char('a' + rng() % 26);
+    auto c = s.command();
+    c.mutable_record_customer_message()->set_channel("chat");
+    c.mutable_record_customer_message()->set_text(text);
+    s.must(c);
+    transcript.push_back(text);
+    if (transcript.size() <= session::max_transcript_turns) continue;
+    model += (model.empty() ? "" : "\n") + ("customer: " + transcript.front().substr(0, 120));
+    transcript.pop_front();
+    if (model.size() > session::max_summary_chars)
+      model.erase(0, model.find('\n', model.size() - session::max_summary_chars - 1) + 1);
+    BOOST_REQUIRE(s.state.conversation().summary() == model);
+  }
 }
 
 BOOST_AUTO_TEST_CASE(decision_history_keeps_the_latest_and_counts_the_rest) {
