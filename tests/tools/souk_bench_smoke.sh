@@ -25,3 +25,4 @@ run journal --only souk-rate
 run journal --only reads
 run sessions --only mutations@rate
 run sessions --only activation
+run sessions --only memory --sessions 200

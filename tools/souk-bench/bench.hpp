@@ -22,6 +22,7 @@ struct options {
   bool json = false;
   double seconds = 4;
   std::size_t sessions = 1000;
+  bool sessions_given = false;  // --sessions was passed
   std::string only;  // one system (journal) or scenario (sessions); empty: all
 };
 
