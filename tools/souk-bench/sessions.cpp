@@ -281,11 +281,13 @@ row bench_mutations_at_rate(const fs::path& dir, double seconds, std::size_t ses
   node->shutdown();
   if (refused > 0) throw std::runtime_error(std::to_string(refused) + " mutations refused");
   auto st = node->journal().stats();
-  char note[200];
+  char note[240];
+  // The slowest commit says whether the disk stalled (it counts the set-up's too).
   std::snprintf(note, sizeof note,
                 "open loop, %.0f commands/s offered over %zu sessions, timed from when due; "
-                "%.0f events/commit",
-                rate, sessions, double(st.appended_events) / std::max<uint64_t>(1, st.commits));
+                "%.0f events/commit, slowest commit %.1f ms",
+                rate, sessions, double(st.appended_events) / std::max<uint64_t>(1, st.commits),
+                double(st.slowest_commit_us) / 1000);
   const std::size_t count = latencies.size();
   return summarize("mutations@rate", "souk", std::move(latencies), elapsed, count, sessions,
                    note);
