@@ -1,5 +1,6 @@
 #pragma once
 
+#include <memory>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -26,9 +27,28 @@ class topic_bus {
   std::vector<std::string> holders(const std::string& topic) const;
 
  private:
+  // A topic's holders, by the address of their id in `topics_` (a map's keys stay put
+  // while the session is tracked): a few in a vector, as most topics have (a customer,
+  // a code), a hash set once one (a popular sku) has many. A set per topic and a copy
+  // of the id per holder were ~0.3 KB of each live session.
+  class holder_set {
+   public:
+    void insert(const std::string* id);
+    void erase(const std::string* id);
+    bool empty() const { return few_.empty() && (!many_ || many_->empty()); }
+    std::vector<std::string> ids() const;
+
+   private:
+    static constexpr std::size_t most_few = 16;
+    std::vector<const std::string*> few_;
+    std::unique_ptr<std::unordered_set<const std::string*>> many_;  // then `few_` is empty
+  };
+  // Stops `id` holding `topic`; a topic nobody holds is dropped.
+  void drop(const std::string& topic, const std::string* id);
+
   mutable std::mutex mutex_;
-  std::unordered_map<std::string, std::unordered_set<std::string>> holders_;  // topic -> sessions
-  std::unordered_map<std::string, std::vector<std::string>> topics_;         // session -> topics
+  std::unordered_map<std::string, std::vector<std::string>> topics_;  // session -> its topics, sorted
+  std::unordered_map<std::string, holder_set> holders_;              // topic -> sessions
 };
 
 }  // namespace souk::runtime
