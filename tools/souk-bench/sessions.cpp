@@ -205,7 +205,7 @@ row bench_mutations(const fs::path& dir, double seconds, std::size_t sessions) {
 
 // Open loop: commands offered at `rate` per second over `sessions` sessions (in turn,
 // whether or not the session is still busy with its last one), each timed from when it
-// was due rather than when it was sent, so that a driver falling behind shows up as
+// was due rather than when it was sent, so that a sender falling behind shows up as
 // latency. The p99 target is stated at this load; the closed loop above, with every
 // session always busy, measures saturation (where latency is in-flight / throughput).
 row bench_mutations_at_rate(const fs::path& dir, double seconds, std::size_t sessions,
