@@ -1,6 +1,11 @@
 #include "runtime/inspect.hpp"
 
+#include <algorithm>
+#include <atomic>
 #include <cctype>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 
 #include <google/protobuf/util/time_util.h>
 
@@ -121,6 +126,46 @@ session::result<v1::VerifyReport> verify_session(const persistence::journal& jou
     out.set_materialized_difference(*report->materialized_difference);
   *out.mutable_checked_at() = TimeUtil::GetCurrentTime();
   return out;
+}
+
+void verify_sessions(
+    const persistence::journal& journal, const std::vector<std::string>& ids, unsigned threads,
+    const std::function<void(std::size_t, session::result<v1::VerifyReport>)>& report) {
+  // Workers take the next session; an outcome waits in its slot until its turn.
+  std::vector<std::optional<session::result<v1::VerifyReport>>> outcomes(ids.size());
+  std::mutex mutex;
+  std::condition_variable ready;
+  std::atomic<std::size_t> next{0};
+  std::atomic<bool> stop{false};  // set if `report` throws: the workers finish early
+  auto work = [&] {
+    while (!stop) {
+      const std::size_t i = next++;
+      if (i >= ids.size()) return;
+      auto outcome = verify_session(journal, ids[i]);
+      std::lock_guard<std::mutex> lock(mutex);
+      outcomes[i] = std::move(outcome);
+      ready.notify_all();
+    }
+  };
+  std::vector<std::thread> workers;
+  const std::size_t wanted = std::min<std::size_t>(std::max(1u, threads), ids.size());
+  for (std::size_t t = 0; t < wanted; ++t) workers.emplace_back(work);
+  struct joiner {
+    std::vector<std::thread>& workers;
+    std::atomic<bool>& stop;
+    ~joiner() {
+      stop = true;
+      for (auto& worker : workers) worker.join();
+    }
+  } join_at_exit{workers, stop};
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    std::unique_lock<std::mutex> lock(mutex);
+    ready.wait(lock, [&] { return outcomes[i].has_value(); });
+    auto outcome = std::move(*outcomes[i]);
+    outcomes[i].reset();
+    lock.unlock();
+    report(i, std::move(outcome));
+  }
 }
 
 }  // namespace souk::runtime

@@ -4,9 +4,11 @@
 // the state at a point (a version, a time, or a while ago), what changed between two
 // points, the history, and whether a full replay agrees with what is stored. soukctl
 // asks them offline, the gateway and the background verifier online.
+#include <functional>
 #include <optional>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include <google/protobuf/timestamp.pb.h>
 
@@ -41,5 +43,12 @@ session::result<v1::StateDiff> diff(const persistence::journal& journal,
 session::result<v1::VerifyReport> verify_session(const persistence::journal& journal,
                                                  const std::string& session_id,
                                                  const v1::SessionState* materialized = nullptr);
+
+/// verify_session for each of `ids`, on `threads` threads (the journal's readers take no
+/// lock). Each outcome goes to `report` on the calling thread, in the order of `ids`, as
+/// soon as it and those before it are ready.
+void verify_sessions(
+    const persistence::journal& journal, const std::vector<std::string>& ids, unsigned threads,
+    const std::function<void(std::size_t, session::result<v1::VerifyReport>)>& report);
 
 }  // namespace souk::runtime

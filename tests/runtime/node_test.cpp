@@ -13,6 +13,7 @@
 #include <google/protobuf/util/time_util.h>
 
 #include "caf_fixture.hpp"
+#include "runtime/inspect.hpp"
 #include "runtime/node.hpp"
 #include "runtime/node_client.hpp"
 #include "session/apply.hpp"
@@ -384,6 +385,31 @@ BOOST_AUTO_TEST_CASE(state_at_a_version_and_at_a_time) {
   reply = f.query(f.node->session("s1"), session::state_at_atom::value, int64_t{ms});
   BOOST_REQUIRE(reply.has_state());
   BOOST_TEST(reply.state().version() >= 2u);
+}
+
+BOOST_AUTO_TEST_CASE(sessions_verified_on_several_threads_report_in_the_order_asked) {
+  node_fixture f;
+  std::vector<std::string> ids;
+  for (int s = 0; s < 12; ++s) {
+    ids.push_back("v" + std::to_string(s));
+    f.must(f.start(ids.back()));
+    for (int k = 0; k < s; ++k) f.must(f.add(ids.back(), "GIFT-25", "", 1));
+  }
+  ids.insert(ids.begin() + 5, "nobody");
+  std::vector<std::string> order;
+  runtime::verify_sessions(f.node->journal(), ids, 3,
+                           [&](std::size_t i, session::result<v1::VerifyReport> r) {
+                             order.push_back(ids[i]);
+                             if (ids[i] == "nobody") {
+                               BOOST_TEST(!r);
+                               return;
+                             }
+                             BOOST_REQUIRE(r);
+                             BOOST_TEST(r->session_id() == ids[i]);
+                             BOOST_TEST(!r->diverged());
+                             BOOST_TEST(r->events_replayed() == f.replayed(ids[i]).version());
+                           });
+  BOOST_TEST(order == ids);
 }
 
 BOOST_AUTO_TEST_CASE(a_restarted_node_resumes_every_session) {

@@ -2,15 +2,11 @@
 // (read-only, safe while the node runs); with --url it asks a running node's HTTP
 // gateway the same questions. `soukctl --help` lists the commands.
 #include <algorithm>
-#include <atomic>
-#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
-#include <mutex>
-#include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -361,62 +357,6 @@ int why(cli& c) {
   return ok;
 }
 
-// One session's verification: its report, or why there is none.
-struct verify_outcome {
-  std::optional<v1::VerifyReport> report;
-  std::string error;                // offline: why the session could not be verified
-  std::optional<int> request_failed;  // online: the gateway's answer was not a report
-};
-
-// Offline, sessions are verified on `threads` threads (the journal's readers take no
-// lock), each outcome kept until it is its turn to be printed: the output comes in the
-// order of `ids`, as with one thread.
-class parallel_verifier {
- public:
-  parallel_verifier(const persistence::journal& journal, const std::vector<std::string>& ids,
-                    unsigned threads)
-      : journal_(journal), ids_(ids), outcomes_(ids.size()) {
-    for (unsigned t = 0; t < threads; ++t) workers_.emplace_back([this] { work(); });
-  }
-  ~parallel_verifier() {
-    stop_ = true;
-    for (auto& worker : workers_) worker.join();
-  }
-  /// Waits for session i's outcome and takes it.
-  verify_outcome take(std::size_t i) {
-    std::unique_lock<std::mutex> lock(mutex_);
-    ready_.wait(lock, [&] { return outcomes_[i].has_value(); });
-    verify_outcome out = std::move(*outcomes_[i]);
-    outcomes_[i].reset();
-    return out;
-  }
-
- private:
-  void work() {
-    while (!stop_) {
-      const std::size_t i = next_++;
-      if (i >= ids_.size()) return;
-      verify_outcome out;
-      auto r = runtime::verify_session(journal_, ids_[i]);
-      if (r)
-        out.report = std::move(*r);
-      else
-        out.error = r.error().message();
-      std::lock_guard<std::mutex> lock(mutex_);
-      outcomes_[i] = std::move(out);
-      ready_.notify_all();
-    }
-  }
-  const persistence::journal& journal_;
-  const std::vector<std::string>& ids_;
-  std::vector<std::optional<verify_outcome>> outcomes_;  // guarded by mutex_
-  std::mutex mutex_;
-  std::condition_variable ready_;
-  std::atomic<std::size_t> next_{0};
-  std::atomic<bool> stop_{false};
-  std::vector<std::thread> workers_;  // last: started once the rest is ready
-};
-
 int verify(cli& c) {
   unsigned threads = std::max(1u, std::thread::hardware_concurrency());
   if (auto t = option(c.args, "--threads")) {
@@ -440,40 +380,27 @@ int verify(cli& c) {
       for (const auto& r : *all) ids.push_back(r.session_id());
     }
   }
-  std::optional<parallel_verifier> offline;
-  if (!c.online()) {
-    if (auto e = open_journal(c)) return *e;
-    offline.emplace(*c.journal, ids, std::min<unsigned>(threads, std::max<std::size_t>(1, ids.size())));
-  }
   int found = 0;
   std::size_t done = 0;
   const bool bar = ids.size() > 1 && !c.json;
-  for (std::size_t i = 0; i < ids.size(); ++i) {
-    const auto& id = ids[i];
-    verify_outcome outcome;
-    if (offline) {
-      outcome = offline->take(i);
-    } else {
-      v1::VerifyReport report;
-      outcome.request_failed = fetch(c, "/v1/sessions/" + id + "/verify", report);
-      if (!outcome.request_failed) outcome.report = std::move(report);
-    }
-    if (!outcome.report) {
+  // One session's outcome: its report, or what kept it from one (said already when the
+  // gateway's answer was not a report).
+  auto show = [&](const std::string& id, const v1::VerifyReport* report, const std::string& why) {
+    if (!report) {
       ++found;
-      if (!outcome.request_failed) std::cout << id << ": " << outcome.error << "\n";
-      continue;
+      if (!why.empty()) std::cout << id << ": " << why << "\n";
+      return;
     }
-    const auto& report = *outcome.report;
     ++done;
-    if (c.json) std::cout << to_json(report) << "\n";
-    if (report.diverged()) {
+    if (c.json) std::cout << to_json(*report) << "\n";
+    if (report->diverged()) {
       ++found;
       if (!c.json)
         std::cout << id << ": DIVERGED: "
-                  << (report.snapshot_difference().empty()
-                          ? "materialized state differs from replay: " + report.materialized_difference()
-                          : "snapshot v" + std::to_string(report.snapshot_version()) +
-                                " differs from replay: " + report.snapshot_difference())
+                  << (report->snapshot_difference().empty()
+                          ? "materialized state differs from replay: " + report->materialized_difference()
+                          : "snapshot v" + std::to_string(report->snapshot_version()) +
+                                " differs from replay: " + report->snapshot_difference())
                   << "\n";
     }
     if (bar) {
@@ -481,6 +408,19 @@ int verify(cli& c) {
       std::cerr << "\r[" << std::string(filled, '#') << std::string(width - filled, ' ') << "] "
                 << done << "/" << ids.size() << std::flush;
     }
+  };
+  if (c.online()) {
+    for (const auto& id : ids) {
+      v1::VerifyReport report;
+      bool failed = fetch(c, "/v1/sessions/" + id + "/verify", report).has_value();
+      show(id, failed ? nullptr : &report, "");
+    }
+  } else {
+    if (auto e = open_journal(c)) return *e;
+    runtime::verify_sessions(*c.journal, ids, threads,
+                             [&](std::size_t i, session::result<v1::VerifyReport> r) {
+                               show(ids[i], r ? &*r : nullptr, r ? "" : r.error().message());
+                             });
   }
   if (bar) std::cerr << "\n";
   if (!c.json)
