@@ -47,7 +47,7 @@ class topic_bus {
   void drop(const std::string& topic, const std::string* id);
 
   mutable std::mutex mutex_;
-  std::unordered_map<std::string, std::vector<std::string>> topics_;  // session -> its topics, sorted
+  std::unordered_map<std::string, std::vector<std::string>> topics_;  // session -> topics, sorted
   std::unordered_map<std::string, holder_set> holders_;              // topic -> sessions
 };
 

@@ -46,7 +46,11 @@ void fold_into_summary(v1::ConversationContext& conversation, const v1::Turn& ol
   const std::string_view role = oldest.role() == v1::ROLE_CUSTOMER ? "customer: " : "agent: ";
   const std::string_view text = std::string_view(oldest.text()).substr(0, 120);
   std::string& summary = *conversation.mutable_summary();
-  const std::size_t grown = summary.size() + (summary.empty() ? 0 : 1) + role.size() + text.size();
+  // The summary's length once the line is appended (after a '\n' unless it is empty).
+  auto with_line = [&] {
+    return summary.size() + (summary.empty() ? 0 : 1) + role.size() + text.size();
+  };
+  const std::size_t grown = with_line();
   // Over the limit, the oldest lines go first, whole: those up to the first line break
   // that leaves at most max_summary_chars (the new line is far shorter than that, so the
   // break is in the summary or the one before the new line).
@@ -61,7 +65,7 @@ void fold_into_summary(v1::ConversationContext& conversation, const v1::Turn& ol
   // the string would keep ~4 KB for its 2 KB in every long session. (Into a new string:
   // reserve on this one grows it to at least twice its capacity, and a summary copied
   // with the state, e.g. for a snapshot, is held at its exact size.)
-  const std::size_t needed = summary.size() + (summary.empty() ? 0 : 1) + role.size() + text.size();
+  const std::size_t needed = with_line();
   if (needed > summary.capacity() && needed > max_summary_chars / 2) {
     std::string roomier;
     roomier.reserve(max_summary_chars);

@@ -276,7 +276,8 @@ row bench_mutations_at_rate(const fs::path& dir, double seconds, std::size_t ses
   // For seeing when the tail happened (e.g. p99 per 100 ms): "due_us latency_us" lines.
   if (const char* path = std::getenv("SOUK_LATENCY_LOG")) {
     std::ofstream log(path);
-    for (std::size_t i = 0; i < total; ++i) log << double(i) / rate * 1e6 << ' ' << latencies[i] << '\n';
+    for (std::size_t i = 0; i < total; ++i)
+      log << double(i) / rate * 1e6 << ' ' << latencies[i] << '\n';
   }
   node->shutdown();
   if (refused > 0) throw std::runtime_error(std::to_string(refused) + " mutations refused");
@@ -364,6 +365,7 @@ row bench_memory(const fs::path& dir, std::size_t sessions, Limit commands,
   const memory_use before = memory_now();
   // In waves, so that requests in flight do not count as session memory.
   const std::size_t wave = 5000;
+  uint64_t total = 0;
   auto start = clock_type::now();
   for (std::size_t first = 0; first < sessions; first += wave) {
     std::size_t n = std::min(wave, sessions - first);
@@ -371,6 +373,7 @@ row bench_memory(const fs::path& dir, std::size_t sessions, Limit commands,
     uint64_t wanted = 0;
     for (std::size_t k = first; k < first + n; ++k) wanted += commands(k);
     if (r.accepted != wanted) throw std::runtime_error("a session's command was refused");
+    total += wanted;
   }
   double seconds = us_since(start) / 1e6;
   if (auto error = node->journal().flush_index()) throw std::runtime_error(error->message());
@@ -385,8 +388,6 @@ row bench_memory(const fs::path& dir, std::size_t sessions, Limit commands,
                 "; %.1f KB of it allocated, by tcmalloc's count; the journal's mapped pages "
                 "%.1f KB more",
                 per_session_kb(&memory_use::allocated), per_session_kb(&memory_use::file));
-  uint64_t total = 0;
-  for (std::size_t k = 0; k < sessions; ++k) total += commands(k);
   row r = summarize("memory", system_name, {}, seconds, total, live,
                     "resident anonymous memory growth / live sessions (" + what + parts + ")");
   r.bytes_per_session = per_session_kb(&memory_use::anonymous) * 1024;
