@@ -49,6 +49,8 @@ result<std::unique_ptr<journal>> journal::open(const options& opts) {
             " open for writing; stop it or use a read-only command"));
   if (auto error = j->open_envs()) return make_unexpected(*error);
   if (auto error = j->recover()) return make_unexpected(*error);
+  if (opts.written_ahead > 0)
+    if (auto error = j->main_->zero_ahead(opts.written_ahead)) j->stop_zeroing(*error);
   j->last_index_ = std::chrono::steady_clock::now();
   j->writer_ = std::thread([raw = j.get()] { raw->writer_loop(); });
   return j;
@@ -69,6 +71,7 @@ std::optional<v1::Error> journal::open_envs() {
   main.dbs = {"log", "chunks", "event_ids", "snapshots", "sessions", "activity", "meta"};
   main.read_only = read_only_;
   main.initial_map_size = opts_.initial_map_size;
+  main.written_ahead = read_only_ ? 0 : opts_.written_ahead;
   auto env = lmdb::env::open(main);
   if (!env) return env.error();
   main_ = std::move(*env);
@@ -236,7 +239,8 @@ void journal::writer_loop() {
     std::deque<job> jobs;
     {
       std::unique_lock<std::mutex> lock(queue_mutex_);
-      queue_ready_.wait_for(lock, indexing_ ? std::chrono::milliseconds(0) : opts_.index_interval,
+      const bool busy = indexing_ || zeroing_;
+      queue_ready_.wait_for(lock, busy ? std::chrono::milliseconds(0) : opts_.index_interval,
                             [&] { return stopping_ || !queue_.empty() || !jobs_.empty(); });
       batch.swap(queue_);
       jobs.swap(jobs_);
@@ -261,12 +265,26 @@ void journal::writer_loop() {
                   << "\n";
       else
         finish_index_slice(slice);
+    } else if (zeroing_) {
+      // One piece per idle turn: a request arriving meanwhile waits for one piece only.
+      if (auto error = main_->zero_ahead(zero_piece)) stop_zeroing(*error);
+    }
+    if (opts_.written_ahead > 0) {  // from half used until full again
+      const std::size_t ahead = main_->zeros_ahead();
+      zeroing_ = ahead < opts_.written_ahead && (zeroing_ || ahead < opts_.written_ahead / 2);
     }
     for (auto& work : jobs) work();
   }
   if (auto error = write_whole_index())
     std::cerr << "souk journal: index write at close failed (rebuilt at next open): "
               << error->message() << "\n";
+}
+
+void journal::stop_zeroing(const v1::Error& error) {
+  std::cerr << "souk journal: " << error.message()
+            << "; appends grow the file instead until the journal is opened again\n";
+  opts_.written_ahead = 0;
+  zeroing_ = false;
 }
 
 void journal::write_batch(std::vector<request_slot>& batch) {
@@ -437,8 +455,13 @@ void journal::write_batch(std::vector<request_slot>& batch) {
 }
 
 journal_stats journal::stats() const {
-  std::shared_lock<std::shared_mutex> lock(state_mutex_);
-  return stats_;
+  journal_stats now;
+  {
+    std::shared_lock<std::shared_mutex> lock(state_mutex_);
+    now = stats_;
+  }
+  if (!read_only_) now.zeros_ahead = main_->zeros_ahead();
+  return now;
 }
 
 uint64_t journal::version(const std::string& session_id) const {

@@ -67,6 +67,7 @@ struct journal_stats {
   uint64_t index_slices = 0;    // bounded pieces of index work, most inside commits
   uint64_t largest_batch = 0;   // requests in one commit
   uint64_t slowest_commit_us = 0;
+  uint64_t zeros_ahead = 0;     // bytes written ahead of the used pages, now (options)
 };
 
 /// What a retention run did.
@@ -121,6 +122,12 @@ class journal {
     std::chrono::milliseconds index_interval{1000};
     std::size_t max_unindexed_events = 200000;
     std::size_t initial_map_size = std::size_t{64} << 20;
+    /// Bytes of zeros written and synced past the journal's used pages (0: none), so
+    /// that a burst of commits overwrites blocks already on disk instead of growing the
+    /// file (lmdb::env::options::written_ahead). Written at open; topped up while the
+    /// writer is idle, once half is used, a piece at a time. Under sustained load the
+    /// writer never idles, and commits grow the file as without it.
+    std::size_t written_ahead = 0;
     /// Called on the writer thread after each durable commit that placed requests:
     /// how many, their events, and the commit's latency in microseconds (for metrics).
     /// Must not block: the next commit waits for it.
@@ -189,6 +196,9 @@ class journal {
   std::optional<v1::Error> recover();
   void writer_loop();
   void write_batch(std::vector<request_slot>& batch);
+  /// After a failed zero_ahead: says so and writes no more zeros ahead.
+  void stop_zeroing(const v1::Error& error);
+  static constexpr std::size_t zero_piece = std::size_t{512} << 10;
   /// A bounded piece of index work: the oldest session tails.
   struct index_slice {
     std::vector<std::string> sessions;
@@ -239,6 +249,7 @@ class journal {
   uint64_t next_position_ = 1;
   std::chrono::steady_clock::time_point last_index_;
   bool indexing_ = false;      // an index pass is under way, a slice with each batch
+  bool zeroing_ = false;       // topping up the zeros ahead while idle
   std::size_t pass_left_ = 0;  // sessions the current index pass has yet to index
   journal_stats stats_;        // guarded by state_mutex_
 

@@ -88,6 +88,7 @@ result<std::unique_ptr<node>> node::open(caf::actor_system& system, node_options
   std::unique_ptr<node> n(new node(system, std::move(options)));
   persistence::journal::options journal_options;
   journal_options.dir = n->options_.data_dir;
+  journal_options.written_ahead = n->options_.journal_written_ahead;
   journal_options.on_commit = [m = n->metrics_](std::size_t, std::size_t events, uint64_t us) {
     m->commit_batch_events.observe(static_cast<double>(events));
     m->commit_seconds.observe(static_cast<double>(us) / 1e6);

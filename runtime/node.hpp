@@ -33,6 +33,8 @@ struct node_options {
   uint64_t snapshot_every = 100;
   std::chrono::milliseconds idle_timeout{std::chrono::hours(1)};
   std::size_t max_live_sessions = 100000;  // beyond it, the least recently used passivate
+  /// Zeros the journal keeps written past its end (journal::options::written_ahead).
+  std::size_t journal_written_ahead = 0;
   /// Where every durable transition is logged (JSON lines); none when null. Not owned:
   /// outlives the node.
   transition_log* log = nullptr;

@@ -1,6 +1,13 @@
 #include "persistence/lmdb/env.hpp"
 
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
 #include <cerrno>
+#include <cstring>
 #include <filesystem>
 
 namespace souk::persistence {
@@ -98,7 +105,8 @@ result<std::unique_ptr<env>> env::open(const options& opts) {
   MDB_env* handle = nullptr;
   int rc = mdb_env_create(&handle);
   if (rc != MDB_SUCCESS) return make_unexpected(lmdb_error(rc, "env create"));
-  std::unique_ptr<env> owner(new env(handle, opts.path));
+  std::unique_ptr<env> owner(
+      new env(handle, opts.path, opts.read_only ? 0 : opts.written_ahead));
   auto failed = [&](int code, const char* what) {
     return make_unexpected(lmdb_error(code, std::string(what) + " " + opts.path));
   };
@@ -160,6 +168,63 @@ std::optional<v1::Error> env::grow() {
   std::size_t size = map_size() * 2;
   int rc = mdb_env_set_mapsize(env_, size);
   if (rc != MDB_SUCCESS) return lmdb_error(rc, "grow map to " + std::to_string(size) + " bytes");
+  return std::nullopt;
+}
+
+int env::file_extent(off_t& size, off_t& used) const {
+  MDB_envinfo info;
+  MDB_stat stat;
+  mdb_env_info(env_, &info);
+  mdb_env_stat(env_, &stat);
+  int fd = -1;
+  if (int rc = mdb_env_get_fd(env_, &fd)) return rc;
+  struct stat file;
+  if (fstat(fd, &file) != 0) return errno;
+  size = file.st_size;
+  used = static_cast<off_t>((info.me_last_pgno + 1) * stat.ms_psize);
+  return 0;
+}
+
+std::size_t env::zeros_ahead() const {
+  off_t size = 0, used = 0;
+  if (file_extent(size, used) != 0 || size <= used) return 0;
+  return static_cast<std::size_t>(size - used);
+}
+
+std::optional<v1::Error> env::zero_ahead(std::size_t most) {
+  auto failed = [&](int rc) {
+    return storage_error(v1::ERROR_CODE_STORAGE_FAILURE,
+                         "writing zeros ahead in " + path_ + ": " + std::strerror(rc));
+  };
+  // Inside a write txn LMDB writes nothing to the file, so every byte past its end is
+  // unused; once the txn ends, LMDB's own pages overwrite these zeros in place.
+  auto t = begin_write();
+  if (!t) return t.error();
+  off_t size = 0, used = 0;
+  if (int rc = file_extent(size, used)) return failed(rc);
+  const off_t end = std::min(used + static_cast<off_t>(written_ahead_),
+                             size + static_cast<off_t>(most));
+  if (end <= size) return std::nullopt;
+  int fd = -1;
+  mdb_env_get_fd(env_, &fd);
+  static const std::array<char, 64 * 1024> zeros{};
+  std::array<iovec, 16> pieces;
+  for (off_t at = size; at < end;) {
+    std::size_t left = static_cast<std::size_t>(end - at);
+    int count = 0;
+    for (; count < static_cast<int>(pieces.size()) && left > 0; ++count) {
+      std::size_t n = std::min(left, zeros.size());
+      pieces[count] = iovec{const_cast<char*>(zeros.data()), n};
+      left -= n;
+    }
+    ssize_t written = pwritev(fd, pieces.data(), count, at);
+    if (written < 0 && errno == EINTR) continue;
+    if (written <= 0) return failed(written < 0 ? errno : EIO);
+    at += written;
+  }
+  // fsync rather than fdatasync: in the measurements, zeros synced with fdatasync did
+  // not make the later commits' syncs cheaper.
+  if (fsync(fd) != 0) return failed(errno);
   return std::nullopt;
 }
 

@@ -104,6 +104,11 @@ class env {
     bool read_only = false;
     std::size_t initial_map_size = std::size_t{64} << 20;
     unsigned max_readers = 512;
+    /// At most this many bytes of zeros past the pages LMDB uses (0: none), written
+    /// and synced by zero_ahead(). On this VM's ext4, a sync whose pages grow the file
+    /// costs far more than one that overwrites blocks already on disk
+    /// (docs/BENCHMARKS.md, "What changed the numbers").
+    std::size_t written_ahead = 0;
   };
 
   static result<std::unique_ptr<env>> open(const options& opts);
@@ -117,6 +122,13 @@ class env {
   result<txn> begin_read();
   result<txn> begin_write();
 
+  /// Writes up to `most` bytes of zeros past the data file's end, never beyond
+  /// written_ahead past LMDB's last page, and fsyncs them. Takes the write lock
+  /// meanwhile: call it from the writer thread, with no write txn of its own open.
+  std::optional<v1::Error> zero_ahead(std::size_t most);
+  /// Bytes of the data file past LMDB's last page: zeros written ahead.
+  std::size_t zeros_ahead() const;
+
   /// Doubles the map. Blocks until no txn of this process is open.
   std::optional<v1::Error> grow();
   std::size_t map_size() const;
@@ -124,10 +136,14 @@ class env {
   MDB_env* handle() const { return env_; }
 
  private:
-  env(MDB_env* handle, std::string path) : env_(handle), path_(std::move(path)) {}
+  env(MDB_env* handle, std::string path, std::size_t written_ahead)
+      : env_(handle), path_(std::move(path)), written_ahead_(written_ahead) {}
   result<txn> begin(bool read_only);
+  /// The data file's size and LMDB's end of used pages, or an errno.
+  int file_extent(off_t& size, off_t& used) const;
   MDB_env* env_;
   std::string path_;
+  std::size_t written_ahead_;
   std::map<std::string, MDB_dbi, std::less<>> dbs_;
   mutable std::shared_mutex resize_guard_;
 };

@@ -78,6 +78,7 @@ int main(int argc, char** argv) {
   persistence::journal::options opts;
   opts.dir = argv[1];
   opts.index_interval = std::chrono::milliseconds(50);  // index writes happen mid-crash too
+  opts.written_ahead = std::size_t{1} << 20;  // and top-ups of the zeros past the end
   auto j = persistence::journal::open(opts);
   if (!j) {
     std::fprintf(stderr, "open: %s\n", j.error().message().c_str());

@@ -190,6 +190,49 @@ BOOST_AUTO_TEST_CASE(the_map_grows_instead_of_losing_a_write) {
   BOOST_TEST(j->events("big")->size() == 6000u);
 }
 
+BOOST_AUTO_TEST_CASE(commits_overwrite_the_zeros_written_ahead_and_idle_time_tops_them_up) {
+  temp_dir dir;
+  const std::size_t ahead = 2u << 20;
+  const auto data_file = dir.path / "journal" / "data.mdb";
+  std::map<std::string, std::vector<v1::Event>> truth;
+  auto append = [&](persistence::journal& j, const std::string& session, std::size_t count) {
+    auto& events = truth[session];
+    auto version = j.append(request_for(session, events.size(), count));
+    BOOST_REQUIRE_MESSAGE(version, (version ? "" : version.error().message()));
+    for (std::size_t k = 0; k < count; ++k) events.push_back(make_event(session, events.size() + 1));
+  };
+  auto wait_for_full_zeros = [&](persistence::journal& j) {
+    for (int i = 0; i < 500 && j.stats().zeros_ahead < ahead; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    BOOST_TEST(j.stats().zeros_ahead == ahead);
+  };
+  {
+    persistence::journal::options opts;
+    opts.dir = dir.str();
+    opts.written_ahead = ahead;
+    auto j = persistence::journal::open(opts);
+    BOOST_REQUIRE(j);
+    BOOST_TEST((*j)->stats().zeros_ahead == ahead);  // written at open
+    const auto size_at_open = std::filesystem::file_size(data_file);
+    append(**j, "s-0", 3);
+    BOOST_TEST(std::filesystem::file_size(data_file) == size_at_open);  // landed in the zeros
+    BOOST_TEST((*j)->stats().zeros_ahead < ahead);
+    // Well past the first zeros: idle turns between the appends top them up.
+    for (int i = 0; i < 200; ++i) append(**j, "s-" + std::to_string(i % 7), 50);
+    wait_for_full_zeros(**j);
+    const auto used_at_open = size_at_open - ahead;
+    BOOST_TEST(std::filesystem::file_size(data_file) - ahead > used_at_open + ahead);
+    check_truth(**j, truth);
+  }
+  auto reader = persistence::journal::open_read_only(dir.str());  // the zeros past the end
+  BOOST_REQUIRE(reader);
+  check_truth(**reader, truth);
+  auto plain = open_journal(dir);  // and a journal that keeps none
+  check_truth(*plain, truth);
+  append(*plain, "s-0", 2);
+  check_truth(*plain, truth);
+}
+
 BOOST_AUTO_TEST_CASE(snapshots_load_with_their_tail) {
   temp_dir dir;
   auto j = open_journal(dir);

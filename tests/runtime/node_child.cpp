@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
   runtime::node_options options;
   options.data_dir = argv[1];
   options.snapshot_every = 7;
+  options.journal_written_ahead = std::size_t{1} << 20;  // killed mid-top-up too
   auto node = runtime::node::open(system, options);
   if (!node) return 3;
   if ((*node)->reference().counts()->products == 0) {

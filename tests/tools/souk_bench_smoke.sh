@@ -5,6 +5,7 @@
 # usage: souk_bench_smoke.sh SOUK_BENCH
 set -eu
 bench=$1
+export SOUK_PREALLOCATE_MB=4  # the node's zeros ahead, exercised at a test's size
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 fail() { echo "souk_bench_smoke: $*"; exit 1; }

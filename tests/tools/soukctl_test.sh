@@ -52,7 +52,7 @@ $ctl hash-key secret | grep -Eq '^sha256:[0-9a-f]{64}$' || fail "hash-key"
 # Online, against a node on the same data.
 printf '[gateway]\napi-keys=["support %s session:read", "ops %s admin"]\nverify-interval=0\n' \
   "$($ctl hash-key support-key)" "$($ctl hash-key ops-key)" > "$dir/node.ini"
-"$node" --http 127.0.0.1:0 --data-dir "$dir/data" --config "$dir/node.ini" --log-file "$dir/log" > "$dir/node.out" 2>&1 &
+"$node" --http 127.0.0.1:0 --data-dir "$dir/data" --journal-preallocate-mb=8 --config "$dir/node.ini" --log-file "$dir/log" > "$dir/node.out" 2>&1 &
 pid=$!
 for _ in $(seq 100); do grep -q "HTTP on" "$dir/node.out" && break; sleep 0.05; done
 port=$(sed -n 's/.*HTTP on 127.0.0.1:\([0-9]*\).*/\1/p' "$dir/node.out")

@@ -33,7 +33,9 @@ int usage(int code) {
                "  rows of journal and sessions (no row runs beside another's data).\n"
                "  SOUK_RATE sets the offered rate of journal's souk-rate and of sessions'\n"
                "  mutations@rate; SOUK_THREADS, SOUK_HTTP_THREADS the thread counts;\n"
-               "  SOUK_LATENCY_LOG=FILE gets mutations@rate's \"due_us latency_us\" lines.\n");
+               "  SOUK_LATENCY_LOG=FILE gets mutations@rate's \"due_us latency_us\" lines;\n"
+               "  SOUK_PREALLOCATE_MB the zeros sessions' journals keep written ahead\n"
+               "  (default 1024, as souk-node's --journal-preallocate-mb).\n");
   return code;
 }
 

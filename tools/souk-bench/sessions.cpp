@@ -60,6 +60,8 @@ std::unique_ptr<runtime::node> open_node(caf::actor_system& system, const fs::pa
   runtime::node_options options;
   options.data_dir = dir.string();
   options.max_live_sessions = 1000000;
+  const char* preallocate = std::getenv("SOUK_PREALLOCATE_MB");
+  options.journal_written_ahead = std::size_t(preallocate ? std::atol(preallocate) : 1024) << 20;
   auto node = runtime::node::open(system, options);
   if (!node) throw std::runtime_error(node.error().message());
   v1::ReferenceRecord card;

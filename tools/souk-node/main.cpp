@@ -36,6 +36,7 @@ struct node_config : caf::actor_system_config {
   size_t snapshot_every = 100;
   size_t idle_timeout_ms = 3600 * 1000;
   size_t max_live_sessions = 100000;
+  size_t journal_preallocate_mb = 1024;
   std::string http;  // HOST:PORT
   std::string log_file;
   std::vector<std::string> api_keys;
@@ -61,6 +62,10 @@ struct node_config : caf::actor_system_config {
         .add_ms(idle_timeout_ms, "idle-timeout", "passivate a session idle this long (ms)")
         .add(max_live_sessions, "max-live-sessions",
              "live sessions beyond this passivate, least recently used first")
+        .add(journal_preallocate_mb, "journal-preallocate-mb",
+             "MiB of zeros kept written past the journal's end, topped up while idle: "
+             "bursts of commits overwrite blocks on disk instead of growing the file "
+             "(0: off)")
         .add(http, "http", "serve the HTTP gateway on HOST:PORT (e.g. 127.0.0.1:8080)")
         .add(log_file, "log-file",
              "append the JSON-lines transition log here (default: stdout with --http)");
@@ -122,6 +127,7 @@ int main(int argc, char** argv) {
   options.snapshot_every = cfg.snapshot_every;
   options.idle_timeout = std::chrono::milliseconds(cfg.idle_timeout_ms);
   options.max_live_sessions = cfg.max_live_sessions;
+  options.journal_written_ahead = cfg.journal_preallocate_mb << 20;
   std::unique_ptr<std::ofstream> log_file;
   std::unique_ptr<runtime::transition_log> log;
   if (!cfg.log_file.empty()) {
