@@ -169,7 +169,7 @@ result<events> add_to_cart(const v1::SessionState& state, const v1::AddToCart& c
   body.set_variant_id(item->variant_id);
   body.set_quantity(command.quantity());
   *body.mutable_unit_price() = item->unit_price;
-  return events{event};
+  return moved(std::move(event));
 }
 
 result<events> remove_from_cart(const v1::SessionState& state,
@@ -180,7 +180,7 @@ result<events> remove_from_cart(const v1::SessionState& state,
   v1::Event event;
   event.mutable_cart_item_removed()->set_sku(line->sku());
   event.mutable_cart_item_removed()->set_variant_id(line->variant_id());
-  return events{event};
+  return moved(std::move(event));
 }
 
 result<events> set_quantity(const v1::SessionState& state, const v1::SetQuantity& command,
@@ -204,7 +204,7 @@ result<events> set_quantity(const v1::SessionState& state, const v1::SetQuantity
   body.set_sku(line->sku());
   body.set_variant_id(line->variant_id());
   body.set_quantity(command.quantity());
-  return events{event};
+  return moved(std::move(event));
 }
 
 result<events> apply_discount(const v1::SessionState& state,
@@ -225,7 +225,7 @@ result<events> apply_discount(const v1::SessionState& state,
   body.set_percent_off_bp(rule->percent_off_bp());
   if (rule->has_amount_off()) *body.mutable_amount_off() = amount;
   if (rule->has_expires_at()) *body.mutable_expires_at() = rule->expires_at();
-  return events{event};
+  return moved(std::move(event));
 }
 
 result<events> revoke_discount(const v1::SessionState& state,
@@ -237,7 +237,7 @@ result<events> revoke_discount(const v1::SessionState& state,
   v1::Event event;
   event.mutable_discount_revoked()->set_code(command.code());
   event.mutable_discount_revoked()->set_reason(command.reason());
-  return events{event};
+  return moved(std::move(event));
 }
 
 result<events> revalidate_discounts(const v1::SessionState& state, const context& ctx) {
@@ -262,8 +262,8 @@ result<events> reconcile_stock(const v1::SessionState& state,
   if (state.phase() == v1::CHECKOUT_PHASE_COMPLETED) return events{};
   const auto* line = find_line(state.cart(), command.sku(), command.variant_id());
   if (line == nullptr || line->quantity() <= command.available()) return events{};
-  return events{line_adjusted(*line, command.available(),
-                              "only " + std::to_string(command.available()) + " left")};
+  return moved(line_adjusted(*line, command.available(),
+                             "only " + std::to_string(command.available()) + " left"));
 }
 
 result<events> checkout(const v1::SessionState& state, const context& ctx) {
@@ -288,7 +288,7 @@ result<events> checkout(const v1::SessionState& state, const context& ctx) {
   body.set_attempt_id(state.session_id() + "-pay-" + seq);
   *body.mutable_amount() = totals->total;
   body.set_idempotency_key(state.session_id() + ":" + seq);
-  return events{event};
+  return moved(std::move(event));
 }
 
 result<events> record_payment_result(const v1::SessionState& state,
@@ -306,7 +306,7 @@ result<events> record_payment_result(const v1::SessionState& state,
     auto& body = *result_event.mutable_payment_failed();
     body.set_attempt_id(attempt->attempt_id());
     body.set_reason(command.failure_reason());
-    return events{result_event};
+    return moved(std::move(result_event));
   }
   auto& authorized = *result_event.mutable_payment_authorized();
   authorized.set_attempt_id(attempt->attempt_id());
@@ -316,7 +316,7 @@ result<events> record_payment_result(const v1::SessionState& state,
   body.set_order_id(command.order_id().empty() ? "order-" + attempt->attempt_id()
                                                : command.order_id());
   *body.mutable_total() = attempt->amount();
-  return events{result_event, completed};
+  return moved(std::move(result_event), std::move(completed));
 }
 
 result<events> roll_back(const v1::SessionState& state, const v1::RollBack& command,

@@ -8,6 +8,7 @@ namespace souk::session {
 namespace {
 
 using detail::events;
+using detail::moved;
 
 result<events> invalid(std::string message) {
   return fail(v1::ERROR_CODE_INVALID_ARGUMENT, std::move(message));
@@ -17,7 +18,7 @@ template <class Setter>
 events one(Setter&& set_body) {
   v1::Event event;
   set_body(event);
-  return events{std::move(event)};
+  return moved(std::move(event));
 }
 
 result<events> start_session(const v1::StartSession& c) {

@@ -14,6 +14,15 @@ namespace souk::session::detail {
 
 using events = std::vector<v1::Event>;
 
+/// The events given, moved in: a braced list would copy each one.
+template <class... Event>
+events moved(Event&&... given) {
+  events out;
+  out.reserve(sizeof...(given));
+  (out.push_back(std::move(given)), ...);
+  return out;
+}
+
 /// Fails unless the cart may change now (not while paying, not once paid).
 std::optional<v1::Error> check_cart_open(const v1::SessionState& state);
 
