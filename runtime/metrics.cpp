@@ -101,6 +101,9 @@ std::string node_metrics::render() const {
         "Commands that appended events (rate() of it is the mutation rate).");
   describe(out, "souk_live_sessions", "gauge", "Session actors live on this node.");
   line(out, "souk_live_sessions", live_sessions ? live_sessions() : 0);
+  describe(out, "souk_journal_zeros_ahead_bytes", "gauge",
+           "Zeros written past the journal's used pages (--journal-preallocate-mb).");
+  line(out, "souk_journal_zeros_ahead_bytes", journal_zeros_ahead ? journal_zeros_ahead() : 0);
   count(activations, "souk_activations_total", "Session activations.");
   count(passivations, "souk_passivations_total", "Session actors stopped (idle, cap, shutdown).");
   hist(activation_seconds, "souk_activation_seconds", "Snapshot + tail load at activation.");

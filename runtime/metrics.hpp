@@ -60,6 +60,7 @@ struct node_metrics {
   counter http_requests;
   counter sessions_verified, divergences_found;
   std::function<std::size_t()> live_sessions;  // read at render
+  std::function<std::size_t()> journal_zeros_ahead;  // read at render
 
   /// Records one durable event (its type and, by the caller, its latency).
   void event_appended(int body_case);

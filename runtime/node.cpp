@@ -82,6 +82,7 @@ node::node(caf::actor_system& system, node_options options)
       hooks_(std::make_shared<session_hooks>(directory_, bus_, metrics_, options_.log)) {
   // Rendered through metrics(), so only while the node is.
   metrics_->live_sessions = [this] { return live_sessions(); };
+  metrics_->journal_zeros_ahead = [this] { return journal_ ? journal_->stats().zeros_ahead : 0; };
 }
 
 result<std::unique_ptr<node>> node::open(caf::actor_system& system, node_options options) {

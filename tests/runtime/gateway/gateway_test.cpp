@@ -44,6 +44,7 @@ struct gateway_fixture : testing::caf_system {
   explicit gateway_fixture(gateway::http_limits limits = {}) {
     runtime::node_options options;
     options.data_dir = dir.path.string();
+    options.journal_written_ahead = 1u << 20;
     options.log = &log;
     auto n = runtime::node::open(system, options);
     BOOST_REQUIRE(n);
@@ -283,6 +284,8 @@ BOOST_AUTO_TEST_CASE(history_pages_and_upstream_changes) {
                            "souk_replay_seconds_count", "souk_divergences_total 0",
                            "souk_passivations_total", "souk_activations_total 1"})
     BOOST_TEST(contains(m, name), name);
+  BOOST_TEST(contains(m, "\nsouk_journal_zeros_ahead_bytes "));
+  BOOST_TEST(!contains(m, "\nsouk_journal_zeros_ahead_bytes 0\n"));  // the node keeps some
   // Every transition is logged, nothing personal in it.
   f.log.flush();
   auto text = f.log_text.str();
