@@ -304,9 +304,15 @@ void journal::write_batch(std::vector<request_slot>& batch) {
   }
   for (;;) {
     std::vector<std::optional<v1::Error>> refusals(batch.size());
-    std::vector<std::pair<std::size_t, uint64_t>> placed;  // (slot, first position)
+    struct placement {
+      std::size_t slot;
+      uint64_t first;  // log position of its first event
+      head* known;     // the session's head, if it had one (heads_ never erases)
+    };
+    std::vector<placement> placed;
     std::vector<std::string> staged;  // per placed request: its chunk entries
     std::unordered_map<std::string_view, uint64_t> batch_heads;
+    batch_heads.reserve(batch.size());
     uint64_t position = next_position_;
     auto t = main_->begin_write();
     if (!t) return fail_all(t.error());
@@ -325,10 +331,11 @@ void journal::write_batch(std::vector<request_slot>& batch) {
         continue;
       }
       uint64_t current = 0;
+      head* known = nullptr;
       if (auto it = batch_heads.find(r.session_id); it != batch_heads.end())
         current = it->second;
-      else if (auto head = heads_.find(r.session_id); head != heads_.end())
-        current = head->second.version;
+      else if (auto found = heads_.find(r.session_id); found != heads_.end())
+        known = &found->second, current = known->version;
       if (r.expected_version != current) {
         auto error = storage_error(v1::ERROR_CODE_VERSION_CONFLICT,
                                    "session " + r.session_id + " is at version " +
@@ -370,7 +377,7 @@ void journal::write_batch(std::vector<request_slot>& batch) {
         refuse(std::move(*bad));
         continue;
       }
-      placed.emplace_back(i, position);
+      placed.push_back({i, position, known});
       std::string& entries = staged.emplace_back();
       std::size_t bytes = 0;
       for (const auto& e : r.events) bytes += 4 + seal_overhead + e.bytes.size();
@@ -417,7 +424,7 @@ void journal::write_batch(std::vector<request_slot>& batch) {
       stats_.largest_batch = std::max<uint64_t>(stats_.largest_batch, batch.size());
       stats_.refused_requests += batch.size() - placed.size();
       for (std::size_t k = 0; k < placed.size(); ++k) {
-        auto [slot, first] = placed[k];
+        auto [slot, first, known] = placed[k];
         const auto& r = batch[slot].request;
         auto& tail = tail_of(r.session_id);
         tail.chunk_bytes += staged[k].size();
@@ -439,16 +446,16 @@ void journal::write_batch(std::vector<request_slot>& batch) {
           tail.snapshot_seq = version;
           tail.chunk_starts.emplace_back(tail.chunk.size(), version + 1);
         }
-        heads_[r.session_id].version = version;
+        (known ? *known : heads_[r.session_id]).version = version;
       }
       next_position_ = position;
     }
     if (opts_.on_commit && !placed.empty()) opts_.on_commit(placed.size(), events, us);
     for (std::size_t i = 0; i < batch.size(); ++i)
       if (refusals[i]) batch[i].done(make_unexpected(*refusals[i]));
-    for (auto [slot, first] : placed) {
-      const auto& r = batch[slot].request;
-      batch[slot].done(r.expected_version + r.events.size());
+    for (const auto& done : placed) {
+      const auto& r = batch[done.slot].request;
+      batch[done.slot].done(r.expected_version + r.events.size());
     }
     return;
   }
