@@ -334,8 +334,10 @@ void journal::write_batch(std::vector<request_slot>& batch) {
       head* known = nullptr;
       if (auto it = batch_heads.find(r.session_id); it != batch_heads.end())
         current = it->second;
-      else if (auto found = heads_.find(r.session_id); found != heads_.end())
-        known = &found->second, current = known->version;
+      else if (auto found = heads_.find(r.session_id); found != heads_.end()) {
+        known = &found->second;
+        current = known->version;
+      }
       if (r.expected_version != current) {
         auto error = storage_error(v1::ERROR_CODE_VERSION_CONFLICT,
                                    "session " + r.session_id + " is at version " +
