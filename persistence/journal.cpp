@@ -144,7 +144,7 @@ std::optional<v1::Error> journal::recover() {
     // Index writes go session by session: this one's may already cover the event.
     auto& head = heads_[event->session_id()];
     if (event->seq() <= head.version) continue;
-    auto& tail = tail_of(event->session_id());
+    auto& tail = tail_of(event->session_id(), head);
     int64_t at_ms = to_ms(event->at());
     if (tail.positions.empty()) tail.first_at_ms = at_ms;
     tail.last_at_ms = at_ms;
@@ -307,12 +307,11 @@ void journal::write_batch(std::vector<request_slot>& batch) {
     struct placement {
       std::size_t slot;
       uint64_t first;  // log position of its first event
-      head* known;     // the session's head, if it had one (heads_ never erases)
+      head* session;   // heads_ never erases
     };
     std::vector<placement> placed;
     std::vector<std::string> staged;  // per placed request: its chunk entries
-    std::unordered_map<std::string_view, uint64_t> batch_heads;
-    batch_heads.reserve(batch.size());
+    const uint64_t this_batch = ++batches_;
     uint64_t position = next_position_;
     auto t = main_->begin_write();
     if (!t) return fail_all(t.error());
@@ -330,14 +329,11 @@ void journal::write_batch(std::vector<request_slot>& batch) {
         refuse(invalid("nothing to append for session " + r.session_id));
         continue;
       }
-      uint64_t current = 0;
+      // A session's version: as durable, or as an earlier request of this batch leaves it.
       head* known = nullptr;
-      if (auto it = batch_heads.find(r.session_id); it != batch_heads.end())
-        current = it->second;
-      else if (auto found = heads_.find(r.session_id); found != heads_.end()) {
-        known = &found->second;
-        current = known->version;
-      }
+      if (auto found = heads_.find(r.session_id); found != heads_.end()) known = &found->second;
+      const uint64_t current =
+          !known ? 0 : known->batch == this_batch ? known->batch_version : known->version;
       if (r.expected_version != current) {
         auto error = storage_error(v1::ERROR_CODE_VERSION_CONFLICT,
                                    "session " + r.session_id + " is at version " +
@@ -379,6 +375,10 @@ void journal::write_batch(std::vector<request_slot>& batch) {
         refuse(std::move(*bad));
         continue;
       }
+      if (!known) {  // a new session: readers look heads_ up, so under the lock
+        std::lock_guard<std::shared_mutex> lock(state_mutex_);
+        known = &heads_[r.session_id];
+      }
       placed.push_back({i, position, known});
       std::string& entries = staged.emplace_back();
       std::size_t bytes = 0;
@@ -395,7 +395,8 @@ void journal::write_batch(std::vector<request_slot>& batch) {
       uint64_t version = current + r.events.size();
       if (rc == MDB_SUCCESS && !r.snapshot.empty())
         rc = t->put(snapshots_, session_key(r.session_id, version), seal(r.snapshot));
-      batch_heads[r.session_id] = version;
+      known->batch = this_batch;
+      known->batch_version = version;
     }
 
     if (rc == MDB_SUCCESS && slice) rc = write_index_slice(*t, *slice);
@@ -426,9 +427,9 @@ void journal::write_batch(std::vector<request_slot>& batch) {
       stats_.largest_batch = std::max<uint64_t>(stats_.largest_batch, batch.size());
       stats_.refused_requests += batch.size() - placed.size();
       for (std::size_t k = 0; k < placed.size(); ++k) {
-        auto [slot, first, known] = placed[k];
+        auto [slot, first, session] = placed[k];
         const auto& r = batch[slot].request;
-        auto& tail = tail_of(r.session_id);
+        auto& tail = tail_of(r.session_id, *session);
         tail.chunk_bytes += staged[k].size();
         tail.chunk.push_back(std::move(staged[k]));
         uint64_t p = first;
@@ -448,7 +449,7 @@ void journal::write_batch(std::vector<request_slot>& batch) {
           tail.snapshot_seq = version;
           tail.chunk_starts.emplace_back(tail.chunk.size(), version + 1);
         }
-        (known ? *known : heads_[r.session_id]).version = version;
+        session->version = version;
       }
       next_position_ = position;
     }

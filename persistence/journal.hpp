@@ -190,6 +190,7 @@ class journal {
     append_callback done;
   };
   using job = std::function<void()>;
+  struct head;  // below, with the writer's state
 
   journal(options opts, bool read_only);
   std::optional<v1::Error> open_envs();
@@ -208,8 +209,8 @@ class journal {
   index_slice plan_index_slice(std::size_t budget) const;
   int write_index_slice(lmdb::txn& t, const index_slice& slice);
   void finish_index_slice(const index_slice& slice);  // after its txn committed
-  /// The session's tail, queued in tail_order_ when new.
-  session_tail& tail_of(const std::string& session_id);
+  /// The session's tail (`h` is its head), queued in tail_order_ when new.
+  session_tail& tail_of(const std::string& session_id, head& h);
   std::optional<v1::Error> write_whole_index();
   result<retention_report> retention(const retention_options& opts);
   /// Runs `work` on the writer thread (or here, if there is none) and waits.
@@ -239,6 +240,13 @@ class journal {
   struct head {
     uint64_t version = 0;           // last seq
     uint64_t archived_through = 0;  // seqs up to here are read from the archive
+    // The writer's own, never read by readers: the session's entry in unindexed_ while
+    // it has one (set by tail_of, cleared when the index takes the tail), and the
+    // version the batch being written leaves it at, valid while `batch` is that
+    // batch's number. One lookup by session id per request instead of four.
+    session_tail* tail = nullptr;
+    uint64_t batch = 0;
+    uint64_t batch_version = 0;
   };
   // Written by the writer thread only, under state_mutex_ alone; readers share it.
   mutable std::shared_mutex state_mutex_;
@@ -251,6 +259,7 @@ class journal {
   bool indexing_ = false;      // an index pass is under way, a slice with each batch
   bool zeroing_ = false;       // topping up the zeros ahead while idle
   std::size_t pass_left_ = 0;  // sessions the current index pass has yet to index
+  uint64_t batches_ = 0;       // write attempts so far: head::batch's clock
   journal_stats stats_;        // guarded by state_mutex_
 
   std::mutex queue_mutex_;

@@ -34,9 +34,11 @@ journal::index_slice journal::plan_index_slice(std::size_t budget) const {
   return slice;
 }
 
-journal::session_tail& journal::tail_of(const std::string& session_id) {
+journal::session_tail& journal::tail_of(const std::string& session_id, head& h) {
+  if (h.tail) return *h.tail;
   auto [it, added] = unindexed_.try_emplace(session_id);
   if (added) tail_order_.push_back(session_id);
+  h.tail = &it->second;  // unordered_map values stay put until erased
   return it->second;
 }
 
@@ -95,6 +97,7 @@ void journal::finish_index_slice(const index_slice& slice) {
     auto it = unindexed_.find(session_id);
     unindexed_events_ -= it->second.positions.size();
     unindexed_.erase(it);
+    heads_.at(session_id).tail = nullptr;
     tail_order_.pop_front();
   }
   pass_left_ -= std::min(pass_left_, slice.sessions.size());

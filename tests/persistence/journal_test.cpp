@@ -163,6 +163,48 @@ BOOST_AUTO_TEST_CASE(one_event_id_in_two_requests_of_a_batch_lands_once) {
   BOOST_TEST(j->version("b") == 0u);
 }
 
+// Within a batch, a session's version is the one its earlier requests there leave, also
+// when the batch is written again into a grown map.
+BOOST_AUTO_TEST_CASE(requests_of_one_session_in_one_batch_follow_each_other) {
+  for (std::size_t map_size : {std::size_t{64} << 20, std::size_t{1} << 20}) {
+    BOOST_TEST_CONTEXT("map of " << map_size << " bytes") {
+      temp_dir dir;
+      auto j = open_journal(dir, map_size);
+      std::promise<void> hold;
+      auto held = hold.get_future().share();
+      j->submit(request_for("first", 0, 1), [held](auto) { held.wait(); });
+      std::vector<persistence::append_request> batch;
+      batch.push_back(request_for("s", 0, 2));
+      batch.push_back(request_for("s", 0, 1));    // stale: the one before takes s to 2
+      batch.push_back(request_for("s", 2, 8000));  // over 1 MB: grows the small map
+      batch.push_back(request_for("new", 0, 1));
+      batch.push_back(request_for("new", 1, 1));
+      batch.push_back(request_for("s", 8002, 1));
+      std::vector<std::future<persistence::result<uint64_t>>> results;
+      for (auto& r : batch) {
+        auto promise = std::make_shared<std::promise<persistence::result<uint64_t>>>();
+        results.push_back(promise->get_future());
+        j->submit(std::move(r), [promise](auto v) { promise->set_value(std::move(v)); });
+      }
+      hold.set_value();
+      std::vector<persistence::result<uint64_t>> got;
+      for (auto& f : results) got.push_back(f.get());
+      BOOST_TEST(*got[0] == 2u);
+      BOOST_REQUIRE(!got[1]);
+      BOOST_TEST(got[1].error().code() == v1::ERROR_CODE_VERSION_CONFLICT);
+      BOOST_TEST(got[1].error().current_version() == 2u);
+      BOOST_TEST(*got[2] == 8002u);
+      BOOST_TEST(*got[3] == 1u);
+      BOOST_TEST(*got[4] == 2u);
+      BOOST_TEST(*got[5] == 8003u);
+      BOOST_TEST(j->version("s") == 8003u);
+      BOOST_TEST(j->events("s")->size() == 8003u);
+      BOOST_TEST(j->version("new") == 2u);
+      if (map_size < (std::size_t{64} << 20)) BOOST_TEST(j->map_size() > map_size);
+    }
+  }
+}
+
 BOOST_AUTO_TEST_CASE(malformed_requests_are_refused_and_change_nothing) {
   temp_dir dir;
   auto j = open_journal(dir);
