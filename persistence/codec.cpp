@@ -159,15 +159,18 @@ std::string u64_key(uint64_t value) {
   return key;
 }
 
-void seal_into(char* out, std::string_view payload) {
-  uint32_t crc = crc32c(payload);
-  for (int i = 3; i >= 0; --i, crc >>= 8) out[i] = static_cast<char>(crc & 0xFF);
-  payload.copy(out + seal_overhead, payload.size());
+void put_u32(char* out, uint32_t value) {
+  for (int i = 3; i >= 0; --i, value >>= 8) out[i] = static_cast<char>(value & 0xFF);
+}
+
+void seal_in_place(char* out, std::size_t payload_size) {
+  put_u32(out, crc32c(std::string_view(out + seal_overhead, payload_size)));
 }
 
 std::string seal(std::string_view payload) {
   std::string out(payload.size() + seal_overhead, '\0');
-  seal_into(out.data(), payload);
+  payload.copy(out.data() + seal_overhead, payload.size());
+  seal_in_place(out.data(), payload.size());
   return out;
 }
 

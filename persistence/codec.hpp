@@ -17,14 +17,16 @@ uint32_t crc32c_portable(std::string_view bytes);
 /// A stored value: 4-byte big-endian CRC-32C of the payload, then the payload.
 inline constexpr std::size_t seal_overhead = 4;
 std::string seal(std::string_view payload);
-/// Writes seal(payload) into `out`, which has room for payload.size() + seal_overhead.
-void seal_into(char* out, std::string_view payload);
+/// Seals a payload serialized in place: writes the CRC of the `payload_size` bytes at
+/// `out + seal_overhead` into the seal_overhead bytes at `out`.
+void seal_in_place(char* out, std::size_t payload_size);
 /// The payload of a sealed value, or nothing if it is too short or its CRC is wrong.
 std::optional<std::string_view> unseal(std::string_view value);
 
 /// 8 bytes big-endian, so that byte order is numeric order.
 std::string u64_key(uint64_t value);
 void put_u64(char* out, uint64_t value);
+void put_u32(char* out, uint32_t value);
 uint64_t get_u64(const char* in);
 
 /// `session` NUL `seq` (8 bytes big-endian): orders a session's records by seq and

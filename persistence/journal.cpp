@@ -25,7 +25,12 @@ encoded_event encode(const v1::Event& event) {
   if (event.has_session_started()) out.customer_id = event.session_started().customer_id();
   if (event.has_session_migrated())
     out.ownership_epoch = event.session_migrated().ownership_epoch();
-  event.SerializeToString(&out.bytes);
+  const std::size_t size = event.ByteSizeLong();
+  out.entry.resize(4 + seal_overhead + size);
+  char* sealed = out.entry.data() + 4;
+  event.SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(sealed + seal_overhead));
+  seal_in_place(sealed, size);
+  put_u32(out.entry.data(), static_cast<uint32_t>(size));
   return out;
 }
 
@@ -297,7 +302,7 @@ void journal::write_batch(std::vector<request_slot>& batch) {
   if (indexing_) {
     std::size_t appending = 0;
     for (const auto& slot : batch)
-      for (const auto& e : slot.request.events) appending += e.bytes.size();
+      for (const auto& e : slot.request.events) appending += e.entry.size();
     double share = unindexed_events_ > opts_.max_unindexed_events ? 2 * index_ride_along
                                                                    : index_ride_along;
     slice = plan_index_slice(static_cast<std::size_t>(share * double(appending)));
@@ -310,7 +315,6 @@ void journal::write_batch(std::vector<request_slot>& batch) {
       head* session;   // heads_ never erases
     };
     std::vector<placement> placed;
-    std::vector<std::string> staged;  // per placed request: its chunk entries
     const uint64_t this_batch = ++batches_;
     uint64_t position = next_position_;
     auto t = main_->begin_write();
@@ -380,17 +384,9 @@ void journal::write_batch(std::vector<request_slot>& batch) {
         known = &heads_[r.session_id];
       }
       placed.push_back({i, position, known});
-      std::string& entries = staged.emplace_back();
-      std::size_t bytes = 0;
-      for (const auto& e : r.events) bytes += 4 + seal_overhead + e.bytes.size();
-      entries.reserve(bytes);
       for (const auto& e : r.events) {
         std::string key = u64_key(position++);
-        MDB_val k = lmdb::as_val(key), v{e.bytes.size() + seal_overhead, nullptr};
-        rc = mdb_put(t->handle(), log_, &k, &v, MDB_APPEND | MDB_RESERVE);
-        if (rc != MDB_SUCCESS) break;
-        seal_into(static_cast<char*>(v.mv_data), e.bytes);
-        append_chunk_entry(entries, lmdb::as_view(v));
+        if ((rc = t->put(log_, key, e.sealed(), MDB_APPEND)) != MDB_SUCCESS) break;
       }
       uint64_t version = current + r.events.size();
       if (rc == MDB_SUCCESS && !r.snapshot.empty())
@@ -426,14 +422,14 @@ void journal::write_batch(std::vector<request_slot>& batch) {
       stats_.slowest_commit_us = std::max(stats_.slowest_commit_us, us);
       stats_.largest_batch = std::max<uint64_t>(stats_.largest_batch, batch.size());
       stats_.refused_requests += batch.size() - placed.size();
-      for (std::size_t k = 0; k < placed.size(); ++k) {
-        auto [slot, first, session] = placed[k];
-        const auto& r = batch[slot].request;
+      for (auto [slot, first, session] : placed) {
+        auto& r = batch[slot].request;
         auto& tail = tail_of(r.session_id, *session);
-        tail.chunk_bytes += staged[k].size();
-        tail.chunk.push_back(std::move(staged[k]));
         uint64_t p = first;
-        for (const auto& e : r.events) {
+        for (auto& e : r.events) {
+          // Its chunk entry moves to the tail, a piece of its own (the batch is done).
+          tail.chunk_bytes += e.entry.size();
+          tail.chunk.push_back(std::move(e.entry));
           if (tail.positions.empty()) tail.first_at_ms = e.at_ms;
           tail.last_at_ms = e.at_ms;
           tail.positions.emplace_back(e.seq, p);

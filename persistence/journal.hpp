@@ -25,15 +25,19 @@
 
 namespace souk::persistence {
 
-/// An event ready for the journal, encoded on the caller's thread so that the writer
-/// only copies bytes. The other fields are read from the event by encode().
+/// An event ready for the journal, encoded and sealed on the caller's thread so that
+/// the writer, one thread for the whole node, only copies bytes. Every field is read
+/// from the event by encode().
 struct encoded_event {
   std::string event_id;
   uint64_t seq = 0;
   int64_t at_ms = 0;
   std::string customer_id;       // set on SessionStarted
   uint64_t ownership_epoch = 0;  // set on SessionMigrated
-  std::string bytes;             // the serialized v1::Event
+  /// The event as a `chunks` entry: the payload's length (4 bytes, big-endian), then
+  /// the sealed v1::Event, which is its `log` value (persistence/README.md).
+  std::string entry;
+  std::string_view sealed() const { return std::string_view(entry).substr(4); }
 };
 encoded_event encode(const v1::Event& event);
 

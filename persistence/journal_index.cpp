@@ -91,12 +91,15 @@ int journal::write_index_slice(lmdb::txn& t, const index_slice& slice) {
 }
 
 void journal::finish_index_slice(const index_slice& slice) {
+  // The tails are freed after the lock is released: readers need not wait for that.
+  std::vector<decltype(unindexed_)::node_type> indexed;
+  indexed.reserve(slice.sessions.size());
   std::lock_guard<std::shared_mutex> lock(state_mutex_);
   ++stats_.index_slices;
   for (const std::string& session_id : slice.sessions) {
     auto it = unindexed_.find(session_id);
     unindexed_events_ -= it->second.positions.size();
-    unindexed_.erase(it);
+    indexed.push_back(unindexed_.extract(it));
     heads_.at(session_id).tail = nullptr;
     tail_order_.pop_front();
   }
