@@ -153,6 +153,12 @@ uint64_t get_u64(const char* in) {
   return value;
 }
 
+uint32_t get_u32(const char* in) {
+  uint32_t value = 0;
+  for (int i = 0; i < 4; ++i) value = value << 8 | static_cast<unsigned char>(in[i]);
+  return value;
+}
+
 std::string u64_key(uint64_t value) {
   std::string key(8, '\0');
   put_u64(key.data(), value);

@@ -27,6 +27,7 @@ std::optional<std::string_view> unseal(std::string_view value);
 std::string u64_key(uint64_t value);
 void put_u64(char* out, uint64_t value);
 void put_u32(char* out, uint32_t value);
+uint32_t get_u32(const char* in);
 uint64_t get_u64(const char* in);
 
 /// `session` NUL `seq` (8 bytes big-endian): orders a session's records by seq and

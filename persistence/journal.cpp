@@ -359,6 +359,9 @@ void journal::write_batch(std::vector<request_slot>& batch) {
                         std::to_string(current + k));
         else if (e.event_id.empty() || e.event_id.size() > 256)
           bad = invalid(event_where(r.session_id, e.seq) + " needs an event id of 1-256 bytes");
+        else if (e.entry.size() < 4 + seal_overhead ||
+                 get_u32(e.entry.data()) != e.entry.size() - 4 - seal_overhead)
+          bad = invalid(event_where(r.session_id, e.seq) + " is not framed as encode() frames it");
       }
       // Ids are claimed in `event_ids` inside this txn (ULIDs grow at its right edge);
       // a taken one refuses the request, and its claims so far are given back.

@@ -37,6 +37,7 @@ struct encoded_event {
   /// The event as a `chunks` entry: the payload's length (4 bytes, big-endian), then
   /// the sealed v1::Event, which is its `log` value (persistence/README.md).
   std::string entry;
+  /// Precondition: `entry` is framed as above (the journal refuses events whose are not).
   std::string_view sealed() const { return std::string_view(entry).substr(4); }
 };
 encoded_event encode(const v1::Event& event);

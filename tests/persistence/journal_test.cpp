@@ -217,6 +217,13 @@ BOOST_AUTO_TEST_CASE(malformed_requests_are_refused_and_change_nothing) {
   persistence::append_request empty;
   empty.session_id = "s";
   BOOST_TEST(j->append(empty).error().code() == v1::ERROR_CODE_INVALID_ARGUMENT);
+  // Events not framed by encode(): no entry at all, or a length that is not the entry's.
+  auto unframed = request_for("s", 0, 2);
+  unframed.events[1].entry.clear();
+  BOOST_TEST(j->append(unframed).error().code() == v1::ERROR_CODE_INVALID_ARGUMENT);
+  auto misframed = request_for("s", 0, 2);
+  misframed.events[0].entry.push_back('x');
+  BOOST_TEST(j->append(misframed).error().code() == v1::ERROR_CODE_INVALID_ARGUMENT);
   BOOST_TEST(j->version("s") == 0u);
   // A good request in the same batch as bad ones still lands.
   BOOST_TEST(*j->append(request_for("s", 0, 2)) == 2u);
