@@ -16,6 +16,8 @@ uint32_t crc32c_portable(std::string_view bytes);
 
 /// A stored value: 4-byte big-endian CRC-32C of the payload, then the payload.
 inline constexpr std::size_t seal_overhead = 4;
+/// A `chunks` entry: the payload's length (4 bytes, big-endian), then the sealed value.
+inline constexpr std::size_t entry_length_bytes = 4;
 std::string seal(std::string_view payload);
 /// Seals a payload serialized in place: writes the CRC of the `payload_size` bytes at
 /// `out + seal_overhead` into the seal_overhead bytes at `out`.

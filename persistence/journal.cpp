@@ -26,8 +26,8 @@ encoded_event encode(const v1::Event& event) {
   if (event.has_session_migrated())
     out.ownership_epoch = event.session_migrated().ownership_epoch();
   const std::size_t size = event.ByteSizeLong();
-  out.entry.resize(4 + seal_overhead + size);
-  char* sealed = out.entry.data() + 4;
+  out.entry.resize(entry_length_bytes + seal_overhead + size);
+  char* sealed = out.entry.data() + entry_length_bytes;
   event.SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(sealed + seal_overhead));
   seal_in_place(sealed, size);
   put_u32(out.entry.data(), static_cast<uint32_t>(size));
@@ -359,8 +359,8 @@ void journal::write_batch(std::vector<request_slot>& batch) {
                         std::to_string(current + k));
         else if (e.event_id.empty() || e.event_id.size() > 256)
           bad = invalid(event_where(r.session_id, e.seq) + " needs an event id of 1-256 bytes");
-        else if (e.entry.size() < 4 + seal_overhead ||
-                 get_u32(e.entry.data()) != e.entry.size() - 4 - seal_overhead)
+        else if (e.entry.size() < entry_length_bytes + seal_overhead ||
+                 get_u32(e.entry.data()) != e.entry.size() - entry_length_bytes - seal_overhead)
           bad = invalid(event_where(r.session_id, e.seq) + " is not framed as encode() frames it");
       }
       // Ids are claimed in `event_ids` inside this txn (ULIDs grow at its right edge);

@@ -18,6 +18,7 @@
 
 #include <google/protobuf/timestamp.pb.h>
 
+#include "persistence/codec.hpp"
 #include "persistence/lmdb/env.hpp"
 #include "souk/v1/events.pb.h"
 #include "souk/v1/state.pb.h"
@@ -38,7 +39,9 @@ struct encoded_event {
   /// the sealed v1::Event, which is its `log` value (persistence/README.md).
   std::string entry;
   /// Precondition: `entry` is framed as above (the journal refuses events whose are not).
-  std::string_view sealed() const { return std::string_view(entry).substr(4); }
+  std::string_view sealed() const {
+    return std::string_view(entry).substr(entry_length_bytes);
+  }
 };
 encoded_event encode(const v1::Event& event);
 

@@ -114,18 +114,18 @@ std::optional<v1::Error> journal::read_main(
     std::string_view chunk = c.value();
     uint64_t seq = key->second;
     for (std::size_t at = 0; at < chunk.size() && seq <= to; ++seq) {
-      if (chunk.size() - at < 4 + seal_overhead) return corrupt(where() + " is cut short");
-      std::size_t length = 0;
-      for (int i = 0; i < 4; ++i) length = length << 8 | static_cast<unsigned char>(chunk[at + i]);
-      if (chunk.size() - at - 4 - seal_overhead < length)
+      if (chunk.size() - at < entry_length_bytes + seal_overhead)
+        return corrupt(where() + " is cut short");
+      const std::size_t length = get_u32(chunk.data() + at);
+      if (chunk.size() - at - entry_length_bytes - seal_overhead < length)
         return corrupt(where() + " is cut short");
       if (seq == next) {
-        auto payload = unseal(chunk.substr(at + 4, seal_overhead + length));
+        auto payload = unseal(chunk.substr(at + entry_length_bytes, seal_overhead + length));
         if (!payload) return corrupt(event_where(session_id, seq) + " fails its checksum");
         ++next;
         if (auto error = visit(*payload, seq)) return error;
       }
-      at += 4 + seal_overhead + length;
+      at += entry_length_bytes + seal_overhead + length;
     }
   }
   if (c.error()) return c.error();

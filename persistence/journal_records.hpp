@@ -81,9 +81,9 @@ inline std::optional<v1::Error> decode(std::string_view value, Message& out, con
 // Appends a chunk entry for a sealed event: its payload length (4 bytes, big-endian),
 // then the sealed bytes as they are in the log.
 inline void append_chunk_entry(std::string& chunk, std::string_view sealed) {
-  char header[4];
+  char header[entry_length_bytes];
   put_u32(header, static_cast<uint32_t>(sealed.size() - seal_overhead));
-  chunk.append(header, 4);
+  chunk.append(header, entry_length_bytes);
   chunk.append(sealed);
 }
 
