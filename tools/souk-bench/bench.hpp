@@ -42,6 +42,8 @@ struct check {
 };
 
 double us_since(clock_type::time_point start);
+/// User plus system CPU time of this process so far, every thread's, in microseconds.
+double process_cpu_us();
 row summarize(std::string scenario, std::string system, std::vector<double> latencies_us,
               double seconds, std::size_t ops, std::size_t sessions, std::string note = {});
 /// A realistic event: a customer message of 200-400 bytes once encoded, ULID id.

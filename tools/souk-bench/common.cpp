@@ -1,4 +1,5 @@
 #include <sqlite3.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -16,6 +17,13 @@ namespace souk::bench {
 
 double us_since(clock_type::time_point start) {
   return std::chrono::duration<double, std::micro>(clock_type::now() - start).count();
+}
+
+double process_cpu_us() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  auto us = [](const timeval& t) { return double(t.tv_sec) * 1e6 + double(t.tv_usec); };
+  return us(usage.ru_utime) + us(usage.ru_stime);
 }
 
 row summarize(std::string scenario, std::string system, std::vector<double> latencies_us,

@@ -246,6 +246,7 @@ row bench_mutations_at_rate(const fs::path& dir, double seconds, std::size_t ses
   // behind the sessions' work before they sent: 0.6-0.8 ms past due at p50 against
   // 0.25 ms for this thread, in interleaved runs. Replies sent back to such actors
   // waited in the same queue.)
+  const double cpu_before = process_cpu_us();
   const auto start = clock_type::now();
   std::thread pacer([&] {
     for (std::size_t issued = 0; issued < total;
@@ -274,6 +275,7 @@ row bench_mutations_at_rate(const fs::path& dir, double seconds, std::size_t ses
   });
   finished.get_future().wait();
   const double elapsed = us_since(start) / 1e6;
+  const double cpu_us = process_cpu_us() - cpu_before;
   pacer.join();
   // For seeing when the tail happened (e.g. p99 per 100 ms): "due_us latency_us" lines.
   if (const char* path = std::getenv("SOUK_LATENCY_LOG")) {
@@ -295,14 +297,19 @@ row bench_mutations_at_rate(const fs::path& dir, double seconds, std::size_t ses
     std::nth_element(window.begin(), p99, window.end());
     if (*p99 <= 10000) ++windows_met;
   }
-  char note[320];
-  // The slowest commit says whether the disk stalled (it counts the set-up's too).
+  char note[400];
+  // The slowest commit says whether the disk stalled (it counts the set-up's too). The
+  // CPU per command (every thread of the process, the load generator's included, while
+  // the clock ran) says whether a slow run was short of cores: at 100k/s on this 2-core
+  // machine, 20 us per command is every core.
   std::snprintf(note, sizeof note,
                 "open loop, %.0f commands/s offered over %zu sessions, timed from when due; "
                 "%.0f events/commit, slowest commit %.1f ms; p99 <= 10 ms in %zu of %zu "
-                "quarter seconds",
+                "quarter seconds; CPU %.1f us/command (%.0f%% of the cores)",
                 rate, sessions, double(st.appended_events) / std::max<uint64_t>(1, st.commits),
-                double(st.slowest_commit_us) / 1000, windows_met, windows);
+                double(st.slowest_commit_us) / 1000, windows_met, windows,
+                cpu_us / double(std::max<std::size_t>(1, total)),
+                100 * cpu_us / 1e6 / elapsed / std::max(1u, std::thread::hardware_concurrency()));
   const std::size_t count = latencies.size();
   return summarize("mutations@rate", "souk", std::move(latencies), elapsed, count, sessions,
                    note);
