@@ -347,7 +347,8 @@ void journal::write_batch(std::vector<request_slot>& batch) {
         refuse(std::move(error));
         continue;
       }
-      if (r.events.empty() && current == 0) {
+      const uint64_t snapshot_version = r.snapshot_first ? current : current + r.events.size();
+      if (!r.snapshot.empty() && snapshot_version == 0) {
         refuse(invalid("a snapshot of session " + r.session_id + " before its first event"));
         continue;
       }
@@ -393,7 +394,7 @@ void journal::write_batch(std::vector<request_slot>& batch) {
       }
       uint64_t version = current + r.events.size();
       if (rc == MDB_SUCCESS && !r.snapshot.empty())
-        rc = t->put(snapshots_, session_key(r.session_id, version), seal(r.snapshot));
+        rc = t->put(snapshots_, session_key(r.session_id, snapshot_version), seal(r.snapshot));
       known->batch = this_batch;
       known->batch_version = version;
     }
@@ -428,6 +429,10 @@ void journal::write_batch(std::vector<request_slot>& batch) {
       for (auto [slot, first, session] : placed) {
         auto& r = batch[slot].request;
         auto& tail = tail_of(r.session_id, *session);
+        if (!r.snapshot.empty() && r.snapshot_first) {
+          tail.snapshot_seq = r.expected_version;
+          tail.chunk_starts.emplace_back(tail.chunk.size(), r.expected_version + 1);
+        }
         uint64_t p = first;
         for (auto& e : r.events) {
           // Its chunk entry moves to the tail, a piece of its own (the batch is done).
@@ -444,7 +449,7 @@ void journal::write_batch(std::vector<request_slot>& batch) {
         stats_.appended_events += r.events.size();
         events += r.events.size();
         uint64_t version = r.expected_version + r.events.size();
-        if (!r.snapshot.empty()) {
+        if (!r.snapshot.empty() && !r.snapshot_first) {
           tail.snapshot_seq = version;
           tail.chunk_starts.emplace_back(tail.chunk.size(), version + 1);
         }

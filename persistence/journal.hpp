@@ -46,13 +46,17 @@ struct encoded_event {
 encoded_event encode(const v1::Event& event);
 
 /// One session's contribution to a group commit: events that must follow
-/// `expected_version` exactly, and optionally the snapshot of the state after them
-/// (its version = expected_version + events.size()).
+/// `expected_version` exactly, and optionally a snapshot: of the state after them
+/// (its version = expected_version + events.size()), or with `snapshot_first` of the
+/// state they follow (its version = expected_version), so that a session can write a
+/// snapshot that came due with its last append alongside its next one, from the state
+/// it holds, instead of computing the state after events not yet durable.
 struct append_request {
   std::string session_id;
   uint64_t expected_version = 0;
   std::vector<encoded_event> events;
   std::string snapshot;  // a serialized v1::SessionState, or empty
+  bool snapshot_first = false;
 };
 
 /// Called on the writer thread once the request is durable (the session's new

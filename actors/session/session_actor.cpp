@@ -51,6 +51,10 @@ struct session_state {
   // bytes of every actor, which is then a tcmalloc size class larger.)
   std::unique_ptr<v1::Error> broken;
   uint64_t last_snapshot = 0;
+  // A snapshot came due with the last append (it passed a multiple of snapshot_every):
+  // the next append carries one of `state` as it is then, before its own events. Until
+  // then a crash costs a longer replay, nothing more; a passivation snapshots anyway.
+  bool snapshot_due = false;
   std::list<pending> waiting;  // a list: nothing allocated while it is empty, as it mostly is
   // The requests whose append or snapshot is in flight — one checkpoint or passivation,
   // or a batch of the commands that were waiting — and what they will make durable:
@@ -134,6 +138,7 @@ void start_snapshot(self_ptr self) {
   request.expected_version = st.state.version();
   st.state.SerializeToString(&request.snapshot);
   st.snapshot_bytes = request.snapshot.size();
+  st.snapshot_due = false;
   st.events.clear();
   submit(self, std::move(request));
 }
@@ -228,15 +233,11 @@ void process_next(self_ptr self) {
     request.session_id = st.opts.session_id;
     request.expected_version = st.state.version();
     for (const auto& event : events) request.events.push_back(persistence::encode(event));
-    // A snapshot due at the new version goes to disk in the same commit as the events;
-    // the state after them is computed ahead for it.
-    const uint64_t every = std::max<uint64_t>(1, st.opts.snapshot_every);
-    if ((st.state.version() + events.size()) / every != st.state.version() / every) {
-      if (!ahead) {
-        open_ahead(st);
-        if (!advance(events)) return stop(self, caf::sec::runtime_error);
-      }
-      ahead->SerializeToString(&request.snapshot);
+    // A snapshot that came due with the last append goes with this one, of the durable
+    // state these events follow: serialized where it lies, not copied and advanced.
+    if (st.snapshot_due) {
+      st.state.SerializeToString(&request.snapshot);
+      request.snapshot_first = true;
     }
     st.snapshot_bytes = request.snapshot.size();
     st.events = std::move(events);
@@ -330,6 +331,9 @@ session_actor::behavior_type session_behavior(self_ptr self, session_options opt
   const auto loading = clock_type::now();
   if (auto loaded = load(st.opts, UINT64_MAX, &st.last_snapshot)) {
     st.state = std::move(*loaded);
+    // A snapshot that came due and was not written before the session stopped.
+    const uint64_t every = std::max<uint64_t>(1, st.opts.snapshot_every);
+    st.snapshot_due = st.state.version() / every != st.last_snapshot / every;
     if (st.opts.listener)
       st.opts.listener->activated(std::chrono::duration_cast<std::chrono::microseconds>(
                                clock_type::now() - loading),
@@ -468,8 +472,15 @@ session_actor::behavior_type session_behavior(self_ptr self, session_options opt
           }
         }
         const uint64_t every = std::max<uint64_t>(1, st.opts.snapshot_every);
-        if (kind != pending::command || version / every != before / every)
+        if (kind != pending::command) {
           st.last_snapshot = version;
+        } else {
+          if (st.snapshot_bytes > 0) {  // the one due, of the state before this batch
+            st.last_snapshot = before;
+            st.snapshot_due = false;
+          }
+          if (version / every != before / every) st.snapshot_due = true;
+        }
         if (holdings_changed && st.opts.listener)
           st.opts.listener->holdings_changed(st.opts.session_id, st.state);
         for (const auto& observer : st.observers)

@@ -319,6 +319,53 @@ BOOST_AUTO_TEST_CASE(snapshots_load_with_their_tail) {
   BOOST_TEST(j->session("s")->snapshot_seq() == 35u);
 }
 
+// A snapshot that comes with the next append, of the state its events follow: stored at
+// that version, and loads read the events after it, from the unindexed tail, from the
+// index, and after a reopen.
+BOOST_AUTO_TEST_CASE(a_snapshot_first_is_of_the_state_before_the_events) {
+  temp_dir dir;
+  auto snapshot_at = [](uint64_t version) {
+    v1::SessionState state;
+    state.set_session_id("s");
+    state.set_version(version);
+    state.mutable_conversation()->set_focus_sku("SKU-" + std::to_string(version));
+    return state.SerializeAsString();
+  };
+  {
+    auto j = open_journal(dir);
+    auto first = request_for("s", 0, 3);
+    first.snapshot = snapshot_at(0);
+    first.snapshot_first = true;  // there is no state before the first event
+    BOOST_TEST(j->append(first).error().code() == v1::ERROR_CODE_INVALID_ARGUMENT);
+    BOOST_REQUIRE(j->append(request_for("s", 0, 3)));
+    auto r = request_for("s", 3, 4);
+    r.snapshot = snapshot_at(3);
+    r.snapshot_first = true;
+    BOOST_TEST(*j->append(r) == 7u);
+    BOOST_TEST(*j->snapshot_versions("s") == (std::vector<uint64_t>{3}),
+               boost::test_tools::per_element());
+    auto check = [&](const persistence::journal& from) {
+      auto latest = from.load("s");
+      BOOST_REQUIRE(latest);
+      BOOST_TEST(latest->snapshot.version() == 3u);
+      BOOST_TEST(latest->snapshot.conversation().focus_sku() == "SKU-3");
+      BOOST_REQUIRE(latest->tail.size() == 4u);
+      BOOST_TEST(latest->tail.front().seq() == 4u);
+      BOOST_TEST(latest->tail.back().seq() == 7u);
+      BOOST_TEST(from.load("s", 2)->snapshot.version() == 0u);
+    };
+    check(*j);  // from the unindexed tail
+    BOOST_REQUIRE(!j->flush_index());
+    check(*j);  // from chunks, a new one starting at seq 4
+    BOOST_TEST(j->session("s")->snapshot_seq() == 3u);
+  }
+  auto reopened = open_journal(dir);
+  auto latest = reopened->load("s");
+  BOOST_REQUIRE(latest);
+  BOOST_TEST(latest->snapshot.version() == 3u);
+  BOOST_TEST(latest->tail.size() == 4u);
+}
+
 BOOST_AUTO_TEST_CASE(load_at_a_time_stops_at_that_time) {
   temp_dir dir;
   auto j = open_journal(dir);

@@ -331,6 +331,44 @@ BOOST_AUTO_TEST_CASE(passivated_sessions_come_back_from_disk) {
   BOOST_TEST(f.must(f.add("s1", "GIFT-25", "", 1)) == 6u);
 }
 
+// A snapshot comes due with the append that passes a multiple of snapshot_every and is
+// written with the session's next append, of the state that append follows; a session
+// activated with one due (it stopped before writing it) writes it with its first.
+BOOST_AUTO_TEST_CASE(a_due_snapshot_goes_with_the_next_append) {
+  runtime::node_options options;
+  options.snapshot_every = 3;
+  node_fixture f(options);
+  auto snapshots = [&](const std::string& session) {
+    return *f.node->journal().snapshot_versions(session);
+  };
+  // What replaying the journal up to `version` gives, and the snapshot stored there.
+  auto replayed_at = [&](const std::string& session, uint64_t version) {
+    return *session::replay(*f.node->journal().events(session, 1, version));
+  };
+  auto snapshot_at = [&](const std::string& session, uint64_t version) {
+    auto stored = f.node->journal().snapshot_at_or_below(session, version);
+    BOOST_REQUIRE(stored && *stored);
+    return **stored;
+  };
+  f.must(f.start("s1"));
+  f.must(f.add("s1", "GIFT-25", "", 1));
+  BOOST_TEST(f.must(f.add("s1", "GIFT-25", "", 1)) == 3u);  // passes 3: due
+  BOOST_TEST(snapshots("s1").empty());
+  BOOST_TEST(f.must(f.add("s1", "GIFT-25", "", 1)) == 4u);
+  BOOST_TEST(snapshots("s1") == (std::vector<uint64_t>{3}), boost::test_tools::per_element());
+  BOOST_TEST(same(snapshot_at("s1", 3), replayed_at("s1", 3)));
+  f.must(f.add("s1", "GIFT-25", "", 1));
+  BOOST_TEST(snapshots("s1") == (std::vector<uint64_t>{3}), boost::test_tools::per_element());
+  BOOST_TEST(same(f.state("s1"), f.replayed("s1")));
+
+  // Four events written before any actor ran: activated, s2 is past 3 with no snapshot.
+  BOOST_REQUIRE(f.node->journal().append(testing::request_for("s2", 0, 4)));
+  BOOST_TEST(f.must(f.add("s2", "GIFT-25", "", 1)) == 5u);
+  BOOST_TEST(snapshots("s2") == (std::vector<uint64_t>{4}), boost::test_tools::per_element());
+  BOOST_TEST(same(snapshot_at("s2", 4), replayed_at("s2", 4)));
+  BOOST_TEST(same(f.state("s2"), f.replayed("s2")));
+}
+
 BOOST_AUTO_TEST_CASE(commands_racing_a_passivation_are_all_answered) {
   node_fixture f;
   f.must(f.start("s1"));
