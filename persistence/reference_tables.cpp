@@ -102,6 +102,12 @@ result<std::optional<v1::Product>> reference_tables::product(std::string_view sk
   return read<v1::Product>(catalog_, sku);
 }
 
+uint64_t reference_tables::version() const {
+  MDB_envinfo info{};
+  mdb_env_info(env_->handle(), &info);
+  return info.me_last_txnid;
+}
+
 result<std::vector<v1::Product>> reference_tables::products() const {
   auto t = env_->begin_read();
   if (!t) return make_unexpected(t.error());

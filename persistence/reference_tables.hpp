@@ -28,6 +28,10 @@ class reference_tables {
                                                         bool read_only = false);
 
   result<std::optional<v1::Product>> product(std::string_view sku) const;
+  /// Changes with every write committed to these tables, by this process or another
+  /// (LMDB's last transaction id): whatever was read at one version holds while the
+  /// version is unchanged.
+  uint64_t version() const;
   /// The whole catalog, in sku order.
   result<std::vector<v1::Product>> products() const;
   /// Units available; nothing if the item is not stock-tracked.

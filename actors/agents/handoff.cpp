@@ -67,7 +67,7 @@ session::result<std::string> sizing_specialist::advise(const std::string& sessio
   if (state.has_error()) return make_unexpected(state.error());
   const auto& s = state.state();
   auto product = s.conversation().focus_sku().empty()
-                     ? std::nullopt
+                     ? nullptr
                      : ctx_.find_product(s.conversation().focus_sku());
   auto told = s.customer().preferences().find("size");
   std::string size = told != s.customer().preferences().end() ? told->second : "M";

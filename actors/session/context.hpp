@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -24,8 +25,9 @@ class context {
   /// A fresh, globally unique event id (a ULID in production).
   virtual std::string new_event_id() = 0;
 
-  /// The product with this sku, or nothing if the catalog has none.
-  virtual std::optional<v1::Product> find_product(std::string_view sku) const = 0;
+  /// The product with this sku, or null if the catalog has none. Shared and never
+  /// changed: a context may hand the same one to many calls.
+  virtual std::shared_ptr<const v1::Product> find_product(std::string_view sku) const = 0;
   /// Units available for a sku + variant; nothing if the item is not stock-tracked.
   virtual std::optional<int64_t> available(std::string_view sku,
                                            std::string_view variant_id) const = 0;

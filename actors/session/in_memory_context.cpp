@@ -22,7 +22,7 @@ in_memory_context::in_memory_context(google::protobuf::Timestamp now, uint64_t i
 
 void in_memory_context::add_product(v1::Product product) {
   auto sku = product.sku();
-  products_[sku] = std::move(product);
+  products_[sku] = std::make_shared<const v1::Product>(std::move(product));
 }
 
 void in_memory_context::set_stock(const std::string& sku, const std::string& variant_id,
@@ -45,9 +45,9 @@ std::string in_memory_context::new_event_id() {
                    next_random(id_state_));
 }
 
-std::optional<v1::Product> in_memory_context::find_product(std::string_view sku) const {
+std::shared_ptr<const v1::Product> in_memory_context::find_product(std::string_view sku) const {
   auto it = products_.find(sku);
-  if (it == products_.end()) return std::nullopt;
+  if (it == products_.end()) return nullptr;
   return it->second;
 }
 

@@ -27,7 +27,7 @@ class in_memory_context final : public context {
 
   google::protobuf::Timestamp now() const override { return now_; }
   std::string new_event_id() override;
-  std::optional<v1::Product> find_product(std::string_view sku) const override;
+  std::shared_ptr<const v1::Product> find_product(std::string_view sku) const override;
   std::optional<int64_t> available(std::string_view sku,
                                    std::string_view variant_id) const override;
   std::optional<v1::DiscountRule> find_discount(std::string_view code) const override;
@@ -36,7 +36,7 @@ class in_memory_context final : public context {
  private:
   google::protobuf::Timestamp now_;
   uint64_t id_state_;
-  std::map<std::string, v1::Product, std::less<>> products_;
+  std::map<std::string, std::shared_ptr<const v1::Product>, std::less<>> products_;
   std::map<std::pair<std::string, std::string>, int64_t, std::less<>> stock_;
   std::map<std::string, v1::DiscountRule, std::less<>> discounts_;
   std::map<std::string, v1::CustomerRecord, std::less<>> customers_;

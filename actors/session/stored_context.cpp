@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <random>
+#include <unordered_map>
 
 #include <google/protobuf/util/time_util.h>
 
@@ -9,8 +10,23 @@
 
 namespace souk::session {
 
+namespace {
+
+std::atomic<uint64_t> contexts{0};
+
+// Products as parsed from the catalog, for one thread: the sessions on it share them
+// without a lock. Valid for one context at one version of its tables, emptied when
+// either changes (any write to the tables, stock levels included) or when full.
+struct product_cache {
+  static constexpr std::size_t max_products = 4096;
+  uint64_t context = 0, version = 0;
+  std::unordered_map<std::string, std::shared_ptr<const v1::Product>> products;
+};
+
+}  // namespace
+
 stored_context::stored_context(std::shared_ptr<const persistence::reference_tables> tables)
-    : tables_(std::move(tables)) {}
+    : tables_(std::move(tables)), id_(++contexts) {}
 
 google::protobuf::Timestamp stored_context::now() const {
   return google::protobuf::util::TimeUtil::GetCurrentTime();
@@ -31,8 +47,25 @@ std::optional<T> stored_context::or_count(persistence::result<std::optional<T>> 
   return std::nullopt;
 }
 
-std::optional<v1::Product> stored_context::find_product(std::string_view sku) const {
-  return or_count(tables_->product(sku));
+std::shared_ptr<const v1::Product> stored_context::find_product(std::string_view sku) const {
+  thread_local product_cache cache;
+  // The version is read before the product, so a product is never cached under a
+  // version newer than the one it was read at: after a write in between, the next call
+  // finds a newer version and drops it.
+  const uint64_t version = tables_->version();
+  if (cache.context != id_ || cache.version != version ||
+      cache.products.size() >= product_cache::max_products) {
+    cache.products.clear();
+    cache.context = id_;
+    cache.version = version;
+  }
+  std::string key(sku);
+  if (auto it = cache.products.find(key); it != cache.products.end()) return it->second;
+  auto found = or_count(tables_->product(sku));
+  if (!found) return nullptr;  // absent or unreadable: asked again next time
+  auto product = std::make_shared<const v1::Product>(std::move(*found));
+  cache.products.emplace(std::move(key), product);
+  return product;
 }
 
 std::optional<int64_t> stored_context::available(std::string_view sku,

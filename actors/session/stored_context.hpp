@@ -19,7 +19,8 @@ class stored_context final : public context {
 
   google::protobuf::Timestamp now() const override;
   std::string new_event_id() override;
-  std::optional<v1::Product> find_product(std::string_view sku) const override;
+  /// From a per-thread cache of the products read since the tables last changed.
+  std::shared_ptr<const v1::Product> find_product(std::string_view sku) const override;
   std::optional<int64_t> available(std::string_view sku,
                                    std::string_view variant_id) const override;
   std::optional<v1::DiscountRule> find_discount(std::string_view code) const override;
@@ -32,6 +33,7 @@ class stored_context final : public context {
   std::optional<T> or_count(persistence::result<std::optional<T>> found) const;
 
   std::shared_ptr<const persistence::reference_tables> tables_;
+  const uint64_t id_;  // tells this context's cached products from another's
   mutable std::atomic<uint64_t> read_failures_{0};
 };
 
