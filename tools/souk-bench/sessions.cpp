@@ -16,6 +16,7 @@
 #include <caf/actor_system_config.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/scoped_actor.hpp>
+#include <google/protobuf/util/time_util.h>
 #include <gperftools/malloc_extension.h>
 
 #include "actor_config.hpp"
@@ -23,6 +24,8 @@
 #include "persistence/journal.hpp"
 #include "runtime/node.hpp"
 #include "session/apply.hpp"
+#include "session/decide.hpp"
+#include "session/in_memory_context.hpp"
 
 namespace souk::bench {
 namespace {
@@ -55,6 +58,16 @@ memory_use memory_now() {
   return m;
 }
 
+// The one product the mutations add.
+v1::Product gift_card() {
+  v1::Product p;
+  p.set_sku("GIFT-25");
+  p.set_name("Gift Card $25");
+  p.mutable_price()->set_minor_units(2500);
+  p.mutable_price()->set_currency("USD");
+  return p;
+}
+
 // A node on its own directory with the one product the mutations add.
 std::unique_ptr<runtime::node> open_node(caf::actor_system& system, const fs::path& dir) {
   runtime::node_options options;
@@ -65,11 +78,7 @@ std::unique_ptr<runtime::node> open_node(caf::actor_system& system, const fs::pa
   auto node = runtime::node::open(system, options);
   if (!node) throw std::runtime_error(node.error().message());
   v1::ReferenceRecord card;
-  auto& p = *card.mutable_product();
-  p.set_sku("GIFT-25");
-  p.set_name("Gift Card $25");
-  p.mutable_price()->set_minor_units(2500);
-  p.mutable_price()->set_currency("USD");
+  *card.mutable_product() = gift_card();
   if (auto error = (*node)->reference().put(card)) throw std::runtime_error(error->message());
   return std::move(*node);
 }
@@ -205,6 +214,43 @@ row bench_mutations(const fs::path& dir, double seconds, std::size_t sessions) {
   return summarize("mutations", "souk", r.latencies, r.seconds, r.accepted, sessions, note);
 }
 
+// The machine's speed in this run, the baseline the open loop's CPU per command is read
+// against: the pure core's work for a command (decide, encode the events, apply them)
+// over `sessions` sessions held in memory, on one thread: no actors, no journal. The
+// VM's slow phases slow it as they slow the node (a session's state is the same graph of
+// small heap objects), so a run whose node needed more CPU per command than usual can
+// be told a slow machine (this slower too) from a slower node (this as usual).
+double core_us_per_command(std::size_t sessions, std::size_t commands) {
+  session::in_memory_context ctx(google::protobuf::util::TimeUtil::SecondsToTimestamp(1774000000));
+  ctx.add_product(gift_card());
+  ctx.set_stock("GIFT-25", "", INT64_MAX / 2);
+  std::vector<v1::SessionState> states(sessions);
+  auto run = [&](std::size_t s, const v1::Command& command) {
+    auto events = session::decide(states[s], command, ctx);
+    if (!events) throw std::runtime_error("core baseline: " + events.error().message());
+    std::size_t bytes = 0;
+    for (const auto& event : *events) {
+      bytes += persistence::encode(event).entry.size();
+      if (auto error = session::apply_to(states[s], event))
+        throw std::runtime_error("core baseline: " + error->message());
+    }
+    return bytes;
+  };
+  std::vector<uint64_t> next(sessions);
+  for (std::size_t s = 0; s < sessions; ++s)
+    for (; next[s] < commands_before(s); ++next[s]) run(s, command_for(s, next[s]));
+  std::vector<v1::Command> timed;
+  timed.reserve(commands);
+  for (std::size_t i = 0; i < commands; ++i)
+    timed.push_back(command_for(i % sessions, next[i % sessions]++));
+  std::size_t bytes = 0;  // used, so that the encoding is not left out
+  const auto start = clock_type::now();
+  for (std::size_t i = 0; i < commands; ++i) bytes += run(i % sessions, timed[i]);
+  const double us = us_since(start);
+  if (bytes == 0) throw std::runtime_error("core baseline: nothing encoded");
+  return us / double(std::max<std::size_t>(1, commands));
+}
+
 // Open loop: commands offered at `rate` per second over `sessions` sessions (in turn,
 // whether or not the session is still busy with its last one), each timed from when it
 // was due rather than when it was sent, so that a sender falling behind shows up as
@@ -233,6 +279,9 @@ row bench_mutations_at_rate(const fs::path& dir, double seconds, std::size_t ses
   // Slot i is written once, by the reply to command i (on its session's thread); read
   // once every reply is in.
   std::vector<double> latencies(total);
+  // The baseline (see core_us_per_command), in the same process just before the clock
+  // and again once the node has shut down: the VM's phases can change within seconds.
+  const double core_before_us = core_us_per_command(sessions, 100000);
   std::atomic<std::size_t> refused{0};
   std::atomic<std::size_t> remaining{total};
   std::promise<void> finished;
@@ -284,6 +333,7 @@ row bench_mutations_at_rate(const fs::path& dir, double seconds, std::size_t ses
       log << double(i) / rate * 1e6 << ' ' << latencies[i] << '\n';
   }
   node->shutdown();
+  const double core_after_us = core_us_per_command(sessions, 100000);  // nothing else running
   if (refused > 0) throw std::runtime_error(std::to_string(refused) + " mutations refused");
   auto st = node->journal().stats();
   // Quarter seconds (by when commands were due) whose own p99 met 10 ms: tells a run
@@ -297,19 +347,25 @@ row bench_mutations_at_rate(const fs::path& dir, double seconds, std::size_t ses
     std::nth_element(window.begin(), p99, window.end());
     if (*p99 <= 10000) ++windows_met;
   }
-  char note[400];
+  char note[500];
   // The slowest commit says whether the disk stalled (it counts the set-up's too). The
   // CPU per command (every thread of the process, the load generator's included, while
   // the clock ran) says whether a slow run was short of cores: at 100k/s on this 2-core
-  // machine, 20 us per command is every core.
+  // machine, 20 us per command is every core. The pure core's time for a command on one
+  // thread, before and after, and the ratio to their mean tell a slow machine from a slow
+  // node.
+  const double cpu_per_command = cpu_us / double(std::max<std::size_t>(1, total));
+  const double core_us = (core_before_us + core_after_us) / 2;
   std::snprintf(note, sizeof note,
                 "open loop, %.0f commands/s offered over %zu sessions, timed from when due; "
                 "%.0f events/commit, slowest commit %.1f ms; p99 <= 10 ms in %zu of %zu "
-                "quarter seconds; CPU %.1f us/command (%.0f%% of the cores)",
+                "quarter seconds; CPU %.1f us/command (%.0f%% of the cores), %.1f times the "
+                "pure core's on one thread (%.2f us before the clock, %.2f after)",
                 rate, sessions, double(st.appended_events) / std::max<uint64_t>(1, st.commits),
                 double(st.slowest_commit_us) / 1000, windows_met, windows,
-                cpu_us / double(std::max<std::size_t>(1, total)),
-                100 * cpu_us / 1e6 / elapsed / std::max(1u, std::thread::hardware_concurrency()));
+                cpu_per_command,
+                100 * cpu_us / 1e6 / elapsed / std::max(1u, std::thread::hardware_concurrency()),
+                cpu_per_command / core_us, core_before_us, core_after_us);
   const std::size_t count = latencies.size();
   return summarize("mutations@rate", "souk", std::move(latencies), elapsed, count, sessions,
                    note);
