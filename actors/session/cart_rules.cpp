@@ -2,6 +2,7 @@
 #include <google/protobuf/util/time_util.h>
 
 #include "detail/rules.hpp"
+#include "limits.hpp"
 #include "queries.hpp"
 
 namespace souk::session::detail {
@@ -152,13 +153,15 @@ std::optional<v1::Error> check_currency(const v1::Transaction& cart, const v1::M
 result<events> add_to_cart(const v1::SessionState& state, const v1::AddToCart& command,
                            const context& ctx) {
   if (auto error = check_cart_open(state)) return make_unexpected(*error);
-  if (command.quantity() <= 0)
-    return fail(v1::ERROR_CODE_INVALID_QUANTITY,
-                "quantity must be at least 1, got " + std::to_string(command.quantity()));
   auto item = resolve_item(state, command.sku(), command.variant_id(), ctx);
   if (!item) return make_unexpected(item.error());
   const auto* line = find_line(state.cart(), item->sku, item->variant_id);
   int64_t in_cart = line ? line->quantity() : 0;
+  // The quantity is 1..max_line_quantity (check_limits); the line's sum must be too.
+  if (in_cart > max_line_quantity - command.quantity())
+    return fail(v1::ERROR_CODE_LIMIT_EXCEEDED,
+                "a cart line holds at most " + std::to_string(max_line_quantity) + " units; " +
+                    std::to_string(in_cart) + " are in the cart");
   if (auto error = check_stock(ctx, item->sku, item->variant_id, in_cart + command.quantity()))
     return make_unexpected(*error);
   if (auto error = check_currency(state.cart(), item->unit_price, item->sku))
@@ -192,9 +195,6 @@ result<events> set_quantity(const v1::SessionState& state, const v1::SetQuantity
     return remove_from_cart(state, remove);
   }
   if (auto error = check_cart_open(state)) return make_unexpected(*error);
-  if (command.quantity() < 0)
-    return fail(v1::ERROR_CODE_INVALID_QUANTITY,
-                "quantity must not be negative, got " + std::to_string(command.quantity()));
   auto line = resolve_line(state, command.sku(), command.variant_id());
   if (!line) return make_unexpected(line.error());
   if (auto error = check_stock(ctx, line->sku(), line->variant_id(), command.quantity()))
@@ -257,8 +257,6 @@ result<events> revalidate_discounts(const v1::SessionState& state, const context
 
 result<events> reconcile_stock(const v1::SessionState& state,
                                const v1::ReconcileStock& command) {
-  if (command.available() < 0)
-    return fail(v1::ERROR_CODE_INVALID_QUANTITY, "available stock cannot be negative");
   if (state.phase() == v1::CHECKOUT_PHASE_COMPLETED) return events{};
   const auto* line = find_line(state.cart(), command.sku(), command.variant_id());
   if (line == nullptr || line->quantity() <= command.available()) return events{};

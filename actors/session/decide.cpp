@@ -3,6 +3,7 @@
 #include "apply.hpp"
 #include "detail/rules.hpp"
 #include "schema_upgrade.hpp"
+#include "validate.hpp"
 
 namespace souk::session {
 namespace {
@@ -83,7 +84,6 @@ result<events> select_shipping(const v1::SessionState& state,
                                const v1::SelectShippingMethod& c) {
   if (auto error = detail::check_cart_open(state)) return make_unexpected(*error);
   if (c.method().empty()) return invalid("no shipping method named");
-  if (c.price().minor_units() < 0) return invalid("shipping cannot cost less than nothing");
   if (c.price().minor_units() > 0 && c.price().currency().empty())
     return invalid("a shipping price needs a currency");
   if (auto error = detail::check_currency(state.cart(), c.price(), "shipping " + c.method()))
@@ -106,7 +106,6 @@ result<events> learn_preference(const v1::LearnPreference& c) {
 
 result<events> record_attribute(const v1::RecordAttribute& c) {
   if (c.name().empty()) return invalid("an attribute needs a name");
-  if (c.ttl_seconds() <= 0) return invalid("an attribute needs a positive ttl_seconds");
   return one([&](v1::Event& e) {
     auto& b = *e.mutable_attribute_fetched();
     b.set_name(c.name());
@@ -264,10 +263,26 @@ std::optional<v1::Error> check_envelope(const v1::SessionState& state,
   return std::nullopt;
 }
 
+// decide's promise, kept by checking its own result: the events apply to `state` in
+// order. The rules refuse first, with reasons of their own; this is the backstop that
+// keeps an event that would not apply from being written.
+std::optional<v1::Error> check_applies(const v1::SessionState& state,
+                                       const std::vector<v1::Event>& events) {
+  if (events.size() == 1) return check_event(state, events.front());
+  v1::SessionState next = state;  // several events are rare: a copy is affordable
+  for (const auto& event : events)
+    if (auto error = apply_to(next, event)) return error;
+  return std::nullopt;
+}
+
 }  // namespace
 
 result<std::vector<v1::Event>> decide(const v1::SessionState& state,
                                       const v1::Command& command, context& ctx) {
+  if (auto error = check_limits(command)) {
+    error->set_current_version(state.version());
+    return make_unexpected(*std::move(error));
+  }
   if (auto error = check_envelope(state, command)) return make_unexpected(*error);
   auto decided = decide_body(state, command, ctx);
   if (!decided) {
@@ -285,6 +300,10 @@ result<std::vector<v1::Event>> decide(const v1::SessionState& state,
     event.set_agent_id(command.agent_id());
     event.set_causation_id(command.command_id());
     event.set_schema_version(current_schema_version);
+  }
+  if (auto error = check_applies(state, *decided)) {
+    error->set_current_version(state.version());
+    return make_unexpected(*std::move(error));
   }
   return decided;
 }

@@ -4,6 +4,8 @@
 
 #include <google/protobuf/util/time_util.h>
 
+#include "limits.hpp"
+
 namespace souk::session {
 namespace {
 
@@ -28,13 +30,25 @@ result<totals> price(const v1::Transaction& transaction) {
     if (currency.empty() && amount.minor_units() != 0) currency = amount.currency();
     return true;
   };
+  // Every step is checked: a state restored from a snapshot or a transfer may hold any
+  // number, and a total beyond max_amount is no payment a shop takes.
+  auto too_much = [] {
+    return fail(v1::ERROR_CODE_LIMIT_EXCEEDED,
+                "the cart's total is more than " + std::to_string(max_amount) +
+                    " minor units, the most one payment may be");
+  };
+  auto in_range = [](int64_t v) { return v >= 0 && v <= max_amount; };
   int64_t subtotal = 0;
   for (const auto& line : transaction.lines()) {
     if (!adopt(line.unit_price()))
       return fail(v1::ERROR_CODE_CURRENCY_MISMATCH,
                   "cart line " + line.sku() + " is priced in " +
                       line.unit_price().currency() + ", the cart in " + currency);
-    subtotal += line.quantity() * line.unit_price().minor_units();
+    int64_t line_total;
+    if (line.quantity() < 0 || !in_range(line.unit_price().minor_units()) ||
+        __builtin_mul_overflow(line.quantity(), line.unit_price().minor_units(), &line_total) ||
+        __builtin_add_overflow(subtotal, line_total, &subtotal) || subtotal > max_amount)
+      return too_much();
   }
   int64_t discount = 0;
   for (const auto& d : transaction.discounts()) {
@@ -42,16 +56,23 @@ result<totals> price(const v1::Transaction& transaction) {
       return fail(v1::ERROR_CODE_CURRENCY_MISMATCH,
                   "discount " + d.code() + " is in " + d.amount_off().currency() +
                       ", the cart in " + currency);
-    discount += subtotal * d.percent_off_bp() / 10000 + d.amount_off().minor_units();
+    // subtotal <= max_amount (10^12) and 10^4 basis points: the product fits.
+    const int64_t percent = std::clamp<int64_t>(d.percent_off_bp(), 0, 10000);
+    if (!in_range(d.amount_off().minor_units()) ||
+        __builtin_add_overflow(discount, subtotal * percent / 10000 + d.amount_off().minor_units(),
+                               &discount))
+      return too_much();
   }
   discount = std::min(discount, subtotal);
   const auto& shipping = transaction.shipping().price();
   if (!adopt(shipping))
     return fail(v1::ERROR_CODE_CURRENCY_MISMATCH,
                 "shipping is priced in " + shipping.currency() + ", the cart in " + currency);
+  if (!in_range(shipping.minor_units())) return too_much();
+  const int64_t total = subtotal - discount + shipping.minor_units();
+  if (total > max_amount) return too_much();
   return totals{money(subtotal, currency), money(discount, currency),
-                money(shipping.minor_units(), currency),
-                money(subtotal - discount + shipping.minor_units(), currency)};
+                money(shipping.minor_units(), currency), money(total, currency)};
 }
 
 std::string currency_of(const v1::Transaction& transaction) {

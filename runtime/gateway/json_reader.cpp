@@ -6,7 +6,7 @@
 
 #include <google/protobuf/descriptor.h>
 
-#include "runtime/gateway/utf8.hpp"
+#include "souk/utf8.hpp"
 
 namespace souk::gateway {
 namespace {

@@ -14,7 +14,7 @@
 #include <google/protobuf/util/type_resolver_util.h>
 #include <boost/test/unit_test.hpp>
 
-#include "runtime/gateway/utf8.hpp"
+#include "souk/utf8.hpp"
 #include "souk/v1/api.pb.h"
 #include "souk/v1/commands.pb.h"
 #include "souk/v1/events.pb.h"
@@ -30,7 +30,7 @@ using field = pb::FieldDescriptor;
 
 inline std::string utf8(char32_t c) {
   std::string s;
-  gateway::append_utf8(s, c);
+  souk::append_utf8(s, c);
   return s;
 }
 

@@ -4,7 +4,7 @@
 #include <string>
 #include <string_view>
 
-namespace souk::gateway {
+namespace souk {
 
 // Decodes one UTF-8 sequence at `s[at]` (a lead byte >= 0x80) into `c`, advancing `at`;
 // false for anything that is not well-formed UTF-8 (overlong, surrogate, > U+10FFFF).
@@ -52,4 +52,4 @@ inline void append_utf8(std::string& out, char32_t c) {
   }
 }
 
-}  // namespace souk::gateway
+}  // namespace souk
