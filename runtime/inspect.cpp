@@ -11,6 +11,8 @@
 
 #include "session/apply.hpp"
 #include "session/divergence.hpp"
+#include "session/validate.hpp"
+#include "souk/clock.hpp"
 
 namespace souk::runtime {
 namespace {
@@ -54,7 +56,13 @@ session::result<history_point> parse_point(const std::string& text,
       case 'd': unit = 86400; break;
       default: return invalid();
     }
-    return history_point{now - TimeUtil::SecondsToDuration(n * unit)};
+    // At most 10^9 days: no overflow. A time before year 1 is no time at all.
+    google::protobuf::Timestamp at = now;
+    at.set_seconds(now.seconds() - n * unit);
+    if (!session::valid_timestamp(at))
+      return session::fail(v1::ERROR_CODE_INVALID_ARGUMENT,
+                           "'" + text + "' reaches back before the year 1");
+    return history_point{at};
   }
   google::protobuf::Timestamp at;
   if (!TimeUtil::FromString(text, &at)) return invalid();
@@ -74,6 +82,15 @@ session::result<v1::SessionState> state_at(const persistence::journal& journal,
   }
   return replayed(journal.load_at(session_id, std::get<google::protobuf::Timestamp>(point)),
                   session_id);
+}
+
+std::optional<v1::SessionState> recorded_state(const persistence::journal& journal,
+                                               const v1::StateTransfer& transfer) {
+  const auto& p = transfer.payload();
+  if (!session::valid_session_id(p.session_id()) || journal.version(p.session_id()) == 0)
+    return std::nullopt;
+  auto at = state_at(journal, p.session_id(), history_point{p.state().version()});
+  return at ? std::move(*at) : v1::SessionState();
 }
 
 session::result<v1::StateDiff> diff(const persistence::journal& journal,
@@ -124,7 +141,7 @@ session::result<v1::VerifyReport> verify_session(const persistence::journal& jou
   if (report->snapshot_difference) out.set_snapshot_difference(*report->snapshot_difference);
   if (report->materialized_difference)
     out.set_materialized_difference(*report->materialized_difference);
-  *out.mutable_checked_at() = TimeUtil::GetCurrentTime();
+  *out.mutable_checked_at() = souk::now_timestamp();
   return out;
 }
 

@@ -16,6 +16,7 @@
 #include "session/errors.hpp"
 #include "souk/v1/api.pb.h"
 #include "souk/v1/state.pb.h"
+#include "souk/v1/transfer.pb.h"
 
 namespace souk::runtime {
 
@@ -32,6 +33,13 @@ session::result<history_point> parse_point(const std::string& text,
 session::result<v1::SessionState> state_at(const persistence::journal& journal,
                                            const std::string& session_id,
                                            const history_point& point);
+
+/// What `journal` holds of the session `transfer` carries, at the transfer's version, to
+/// check a transfer against (session::validate_transfer): nothing when the journal has
+/// no such session; an empty state, which no transfer matches, when it has the session
+/// but not at that version.
+std::optional<v1::SessionState> recorded_state(const persistence::journal& journal,
+                                               const v1::StateTransfer& transfer);
 
 /// What changed between two points (support's "diff A B").
 session::result<v1::StateDiff> diff(const persistence::journal& journal,

@@ -5,6 +5,7 @@
 #include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
 
+#include "runtime/transfer_keys.hpp"
 #include "session/scopes.hpp"
 
 namespace souk::runtime {
@@ -101,6 +102,9 @@ result<std::unique_ptr<node>> node::open(caf::actor_system& system, node_options
   if (!reference) return make_unexpected(reference.error());
   n->reference_ = std::move(*reference);
   n->context_ = std::make_unique<session::stored_context>(n->reference_);
+  auto keys = load_transfer_keys(n->options_.data_dir, n->options_.transfer_keys, true);
+  if (!keys) return make_unexpected(keys.error());
+  n->transfer_keys_ = std::move(*keys);
   return n;
 }
 
@@ -122,6 +126,7 @@ session::session_actor node::session(const std::string& session_id) {
     opts.ctx = context_.get();
     opts.snapshot_every = options_.snapshot_every;
     opts.node_id = options_.node_id;
+    opts.transfer_keys = &transfer_keys_;
     opts.idle_timeout = options_.idle_timeout;
     opts.listener = hooks_;
     actor = session::spawn_session(system_, std::move(opts));

@@ -38,6 +38,9 @@ struct node_options {
   /// Where every durable transition is logged (JSON lines); none when null. Not owned:
   /// outlives the node.
   transition_log* log = nullptr;
+  /// Keys that seal and check StateTransfers, "ID:HEX" (runtime/transfer_keys.hpp); the
+  /// data directory's own key is always added.
+  std::vector<std::string> transfer_keys;
 };
 
 /// Which node owns a session. This build has one node, so the answer is always "here";
@@ -92,6 +95,8 @@ class node final : public agents::stock_publisher {
   /// The context sessions decide in (reference data, clock, ids); agents validating a
   /// handoff check against the same.
   const session::context& context() const { return *context_; }
+  /// The keys this node seals exported transfers with and checks received ones by.
+  const session::transfer_keys& transfer_keys() const { return transfer_keys_; }
   persistence::journal& journal() { return *journal_; }
   persistence::reference_tables& reference() { return *reference_; }
   const node_options& options() const { return options_; }
@@ -111,6 +116,7 @@ class node final : public agents::stock_publisher {
   std::unique_ptr<persistence::journal> journal_;
   std::shared_ptr<persistence::reference_tables> reference_;
   std::unique_ptr<session::stored_context> context_;
+  session::transfer_keys transfer_keys_;
   std::shared_ptr<directory> directory_;  // its sessions' hooks hold it weakly
   std::shared_ptr<node_metrics> metrics_;  // shared with the hooks of actors and journal
   std::shared_ptr<topic_bus> bus_ = std::make_shared<topic_bus>();

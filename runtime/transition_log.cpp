@@ -2,12 +2,15 @@
 
 #include <google/protobuf/util/time_util.h>
 
+#include "souk/clock.hpp"
+#include "souk/utf8.hpp"
+
 namespace souk::runtime {
 namespace {
 
 std::string now_rfc3339() {
   using google::protobuf::util::TimeUtil;
-  return TimeUtil::ToString(TimeUtil::GetCurrentTime());
+  return TimeUtil::ToString(souk::now_timestamp());
 }
 
 std::string body_type(const v1::Event& event) {
@@ -21,7 +24,17 @@ std::string json_quote(std::string_view text) {
   std::string out;
   out.reserve(text.size() + 2);
   out += '"';
-  for (unsigned char c : text) {
+  for (std::size_t at = 0; at < text.size(); ++at) {
+    const auto c = static_cast<unsigned char>(text[at]);
+    if (c >= 0x80) {  // copied when well-formed UTF-8, else U+FFFD: the line stays JSON
+      std::size_t end = at;
+      char32_t decoded;
+      if (decode_utf8(text, end, decoded))
+        out.append(text.data() + at, end - at), at = end - 1;
+      else
+        out += "\\ufffd";
+      continue;
+    }
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
@@ -52,12 +65,12 @@ void transition_log::transition(const v1::Event& event, std::chrono::microsecond
 }
 
 void transition_log::refusal(int status, std::string_view agent, std::string_view method,
-                             std::string_view target, std::string_view code,
-                             std::string_view message) {
+                             std::string_view route, std::string_view code,
+                             std::string_view field) {
   write("{\"ts\":" + json_quote(now_rfc3339()) + ",\"kind\":\"refusal\",\"status\":" +
         std::to_string(status) + ",\"agent\":" + json_quote(agent) +
-        ",\"method\":" + json_quote(method) + ",\"target\":" + json_quote(target) +
-        ",\"code\":" + json_quote(code) + ",\"message\":" + json_quote(message) + "}");
+        ",\"method\":" + json_quote(method) + ",\"route\":" + json_quote(route) +
+        ",\"code\":" + json_quote(code) + ",\"field\":" + json_quote(field) + "}");
 }
 
 void transition_log::divergence(std::string_view session_id, std::string_view difference) {

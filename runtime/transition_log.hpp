@@ -22,9 +22,11 @@ class transition_log {
   explicit transition_log(std::ostream& out) : out_(out) {}
 
   void transition(const v1::Event& event, std::chrono::microseconds latency);
-  /// A request refused with `status` (401, 403, 409, 422, 400...): who, what, why.
+  /// A request refused with `status` (401, 403, 409, 422, 400...): who, on which route
+  /// ("/v1/sessions/{id}/commands"), the error's code and the field it is about. Never
+  /// the error's message: it may quote what the caller sent.
   void refusal(int status, std::string_view agent, std::string_view method,
-               std::string_view target, std::string_view code, std::string_view message);
+               std::string_view route, std::string_view code, std::string_view field);
   void divergence(std::string_view session_id, std::string_view difference);
   void error(std::string_view what, std::string_view message);
   /// Lines are buffered by the stream; the node flushes every second and at shutdown.

@@ -4,6 +4,7 @@
 
 #include "session/queries.hpp"
 #include "session/scopes.hpp"
+#include "souk/clock.hpp"
 
 namespace souk::agents {
 
@@ -27,7 +28,7 @@ session::result<std::optional<std::string>> customer_attribute(
     const std::string& agent_id, const std::string& attribute, std::chrono::seconds ttl) {
   auto state = sessions.state(session_id);
   if (state.has_error()) return make_unexpected(state.error());
-  auto now = google::protobuf::util::TimeUtil::GetCurrentTime();
+  auto now = souk::now_timestamp();
   if (auto cached = session::attribute(state.state(), attribute, now)) return cached;
   const auto& customer = state.state().customer().customer_id();
   if (customer.empty()) return std::optional<std::string>{};

@@ -1,6 +1,5 @@
 #include "agents/handoff.hpp"
 
-#include "session/transfer.hpp"
 #include "session/scopes.hpp"
 
 namespace souk::agents {
@@ -18,48 +17,48 @@ v1::Command command(const std::string& session_id, const std::string& agent_id,
 
 }  // namespace
 
-handoff_result accept_handoff(const v1::StateTransfer& transfer, const std::string& agent_id,
-                              const std::string& channel, const session::context& ctx,
-                              session_client& sessions) {
+handoff_result accept_handoff(const v1::StateTransfer& transfer, const handoff_terms& terms,
+                              const session::context& ctx, const session::transfer_keys& keys,
+                              session_client& sessions, const v1::SessionState* recorded) {
   handoff_result out;
-  auto state = session::validate_transfer(transfer, agent_id, ctx);
-  if (!state) {
-    out.message = "Sorry, I could not take over your conversation: " + state.error().message() +
+  auto refuse = [&](v1::Error error) {
+    out.message = "Sorry, I could not take over your conversation: " + error.message() +
                   ". Your previous assistant is still with you.";
+    out.error = std::move(error);
     return out;
-  }
+  };
+  auto state = session::validate_transfer(transfer, terms.receiving_agent, ctx, keys, recorded);
+  if (!state) return refuse(state.error());
   const auto& p = transfer.payload();
-  auto take = command(p.session_id(), agent_id, "handoff-" + p.transfer_id());
+  auto take = command(p.session_id(), terms.acting_agent, "handoff-" + p.transfer_id());
   auto& body = *take.mutable_hand_off();
-  body.set_to_agent_id(agent_id);
+  body.set_to_agent_id(terms.receiving_agent);
   body.set_reason(p.reason());
   body.set_transfer_checksum(transfer.checksum());
   // Only if the session is still where the transfer left it: a change meanwhile means
   // the transfer is stale.
   take.set_expected_version(state->version());
   auto taken = sessions.run(take);
-  if (taken.has_error()) {
-    out.message = "Sorry, I could not take over your conversation: " + taken.error().message() +
-                  ". Your previous assistant is still with you.";
-    return out;
-  }
+  if (taken.has_error()) return refuse(taken.error());
   out.accepted = true;
-  out.message = "Hello, " + agent_id + " here, taking over from " + p.from_agent_id() +
-                ". I can see your conversation and your cart.";
-  auto greet = command(p.session_id(), agent_id, "greet-" + p.transfer_id());
-  greet.mutable_send_agent_message()->set_channel(channel);
+  out.message = "Hello, " + terms.receiving_agent + " here, taking over from " +
+                p.from_agent_id() + ". I can see your conversation and your cart.";
+  if (terms.acting_agent != terms.receiving_agent) return out;  // it greets when it acts
+  auto greet = command(p.session_id(), terms.acting_agent, "greet-" + p.transfer_id());
+  greet.mutable_send_agent_message()->set_channel(terms.channel);
   greet.mutable_send_agent_message()->set_text(out.message);
   sessions.run(greet);
   return out;
 }
 
 sizing_specialist::sizing_specialist(std::string agent_id, std::string channel,
-                                     const session::context& ctx, session_client& sessions)
-    : agent_id_(std::move(agent_id)), channel_(std::move(channel)), ctx_(ctx),
+                                     const session::context& ctx,
+                                     const session::transfer_keys& keys, session_client& sessions)
+    : agent_id_(std::move(agent_id)), channel_(std::move(channel)), ctx_(ctx), keys_(keys),
       sessions_(sessions) {}
 
 handoff_result sizing_specialist::take_over(const v1::StateTransfer& transfer) {
-  return accept_handoff(transfer, agent_id_, channel_, ctx_, sessions_);
+  return accept_handoff(transfer, {agent_id_, agent_id_, channel_}, ctx_, keys_, sessions_);
 }
 
 session::result<std::string> sizing_specialist::advise(const std::string& session_id) {

@@ -370,22 +370,6 @@ session_actor::behavior_type session_behavior(self_ptr self, session_options opt
         if (self->state.broken) return state_reply(make_unexpected(*self->state.broken));
         return state_reply(self->state.state);
       },
-      [self](state_atom, uint64_t version) -> v1::StateReply {
-        auto& st = self->state;
-        if (version > st.state.version())
-          return state_reply(fail(v1::ERROR_CODE_NOT_FOUND,
-                                  "session " + st.opts.session_id + " is at version " +
-                                      std::to_string(st.state.version()),
-                                  st.state.version()));
-        return state_reply(load(st.opts, version));
-      },
-      [self](state_at_atom, int64_t unix_ms) -> v1::StateReply {
-        auto& st = self->state;
-        auto at = google::protobuf::util::TimeUtil::MillisecondsToTimestamp(unix_ms);
-        auto stored = st.opts.journal->load_at(st.opts.session_id, at);
-        if (!stored) return state_reply(make_unexpected(stored.error()));
-        return state_reply(replay(stored->tail, std::move(stored->snapshot)));
-      },
       [self](subscribe_atom, caf::actor observer) -> bool {
         self->monitor(observer);
         self->state.observers.push_back(std::move(observer));
@@ -436,7 +420,10 @@ session_actor::behavior_type session_behavior(self_ptr self, session_options opt
             request.agent.set_confidence(last.confidence());
             request.agent.set_notes(last.kind() + ": " + last.reason());
           }
-          *reply.mutable_transfer() = export_transfer(st.state, request, st.opts.ctx->now());
+          static const session::transfer_keys none;
+          *reply.mutable_transfer() =
+              export_transfer(st.state, request, st.opts.ctx->now(),
+                              st.opts.transfer_keys ? *st.opts.transfer_keys : none);
         }
         return reply;
       },

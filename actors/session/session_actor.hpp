@@ -22,6 +22,7 @@
 #include "persistence/journal.hpp"
 #include "session/caf_protobuf.hpp"
 #include "session/context.hpp"
+#include "session/transfer.hpp"
 #include "souk/v1/commands.pb.h"
 #include "souk/v1/events.pb.h"
 #include "souk/v1/state.pb.h"
@@ -54,7 +55,6 @@ namespace souk::session {
 
 using run_atom = caf::atom_constant<caf::atom("run")>;
 using state_atom = caf::atom_constant<caf::atom("state")>;
-using state_at_atom = caf::atom_constant<caf::atom("state_at")>;
 using subscribe_atom = caf::atom_constant<caf::atom("subscribe")>;
 using unsub_atom = caf::atom_constant<caf::atom("unsub")>;
 using checkpt_atom = caf::atom_constant<caf::atom("checkpt")>;
@@ -70,7 +70,8 @@ using export_atom = caf::atom_constant<caf::atom("export")>;
 /// - run: decide + persist + apply a command; the reply comes once its events are
 ///   durable (or says which rule, or which storage failure, stopped it) — to the
 ///   requester, or through the reply_callback sent along.
-/// - state: now; (state, version): at a version; (state_at, unix ms): at a time.
+/// - state: now. (The state at a version or a time is read from the journal alone:
+///   runtime/inspect.hpp.)
 /// - subscribe / unsub: an actor that receives (event_atom, Event) for every event after
 ///   it is durable, in seq order.
 /// - checkpt: write a snapshot now (replies with its version, once durable).
@@ -81,8 +82,6 @@ using session_actor = caf::typed_actor<
     caf::replies_to<run_atom, v1::Command>::with<v1::Reply>,
     caf::reacts_to<run_atom, v1::Command, reply_callback>,
     caf::replies_to<state_atom>::with<v1::StateReply>,
-    caf::replies_to<state_atom, uint64_t>::with<v1::StateReply>,
-    caf::replies_to<state_at_atom, int64_t>::with<v1::StateReply>,
     caf::replies_to<subscribe_atom, caf::actor>::with<bool>,
     caf::replies_to<unsub_atom, caf::actor>::with<bool>,
     caf::replies_to<checkpt_atom>::with<v1::Reply>,
@@ -122,6 +121,7 @@ struct session_options {
   persistence::journal* journal = nullptr;  // outlives the actor
   context* ctx = nullptr;                   // outlives the actor; thread-safe
   std::string node_id = "node-1";           // stamped on exported transfers
+  const session::transfer_keys* transfer_keys = nullptr;  // seal exports; outlives it
   uint64_t snapshot_every = 100;            // events between snapshots
   std::chrono::milliseconds idle_timeout{std::chrono::hours(1)};  // then passivate
   std::shared_ptr<session_listener> listener;  // none: nobody is told

@@ -7,6 +7,7 @@
 #include <google/protobuf/util/time_util.h>
 
 #include "session/ulid.hpp"
+#include "souk/clock.hpp"
 
 namespace souk::session {
 
@@ -29,7 +30,7 @@ stored_context::stored_context(std::shared_ptr<const persistence::reference_tabl
     : tables_(std::move(tables)), id_(++contexts) {}
 
 google::protobuf::Timestamp stored_context::now() const {
-  return google::protobuf::util::TimeUtil::GetCurrentTime();
+  return souk::now_timestamp();
 }
 
 std::string stored_context::new_event_id() {

@@ -11,7 +11,6 @@
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/scoped_actor.hpp>
-#include <google/protobuf/util/time_util.h>
 
 #include "agents/handoff.hpp"
 #include "runtime/gateway/event_stream.hpp"
@@ -21,6 +20,8 @@
 #include "runtime/node_client.hpp"
 #include "session/scopes.hpp"
 #include "session/ulid.hpp"
+#include "session/validate.hpp"
+#include "souk/clock.hpp"
 #include "souk/v1/api.pb.h"
 
 namespace souk::gateway {
@@ -38,11 +39,29 @@ namespace souk::gateway {
 namespace {
 
 namespace http = boost::beast::http;
-using google::protobuf::util::TimeUtil;
 using session::scope::session_read;
 using session::scope::session_write;
 
 std::string_view sv(boost::beast::string_view s) { return {s.data(), s.size()}; }
+
+// A request's route with its ids left out ("/v1/sessions/{id}/commands"): what a
+// refusal is logged under, so that no id a caller typed reaches the log.
+std::string route_of(const std::vector<std::string>& path) {
+  static const char* const known[] = {"healthz", "metrics", "viewer",    "v1",   "sessions",
+                                      "commands", "events", "handoff",   "diff", "verify",
+                                      "transfer", "transfers", "inventory", "discounts",
+                                      "customers"};
+  std::string route;
+  for (std::size_t i = 0; i < path.size(); ++i) {
+    const bool id = i == 2 && path.size() > 2 && path[0] == "v1" &&
+                    (path[1] == "sessions" || path[1] == "customers");
+    bool word = false;
+    for (const char* k : known) word = word || path[i] == k;
+    route += "/";
+    route += id ? "{id}" : word ? path[i] : "{other}";
+  }
+  return route.empty() ? "/" : route;
+}
 
 }  // namespace
 
@@ -130,16 +149,29 @@ struct gateway::impl {
       case 503: m.overloaded.add(); break;
       default: break;
     }
+    // Logged by code and field, never by message: a message may quote what the caller
+    // sent (an address, a card number typed as a discount code).
     if (auto* log = node.log())
       log->refusal(static_cast<int>(status), x.who.agent_id.empty() ? "-" : x.who.agent_id,
-                   std::string(x.request.method_string()),
-                   x.where.path.empty() ? "/" : std::string(x.request.target().substr(
-                                                    0, x.request.target().find('?'))),
-                   v1::ErrorCode_Name(error.code()), error.message());
+                   std::string(x.request.method_string()), route_of(x.where.path),
+                   v1::ErrorCode_Name(error.code()), error.field());
     reply(x, status, to_json(error));
   }
   void refuse(const exchange& x, v1::ErrorCode code, std::string message, uint64_t version = 0) {
     refuse(x, session::make_error(code, std::move(message), version));
+  }
+  // 400 for `field` of the request (a path segment, a query parameter, a header).
+  void invalid(const exchange& x, std::string field, std::string message) {
+    auto error = session::make_error(v1::ERROR_CODE_INVALID_ARGUMENT, std::move(message));
+    error.set_field(std::move(field));
+    refuse(x, std::move(error));
+  }
+  // Whether query parameter `name`, if given, is an identifier; refuses it if not.
+  bool identifier_parameter(const exchange& x, const std::string& name) {
+    auto it = x.where.query.find(name);
+    if (it == x.where.query.end() || session::valid_identifier(it->second)) return true;
+    invalid(x, name, "?" + name + " must be at most 128 bytes of UTF-8 without control characters");
+    return false;
   }
 
   bool allowed(const exchange& x, std::string_view scope) {
@@ -194,6 +226,8 @@ struct gateway::impl {
   void get_events(exchange_ptr x, const std::string& id);
   void stream_events(exchange_ptr x, const std::string& id, uint64_t after);
   void handoff(exchange_ptr x, const std::string& id);
+  void take_over(const exchange_ptr& x, const v1::StateTransfer& transfer,
+                 const agents::handoff_terms& terms);
   void list_sessions(exchange_ptr x);
   template <class M, class Publish>
   void publish(exchange_ptr x, std::string_view scope, Publish publish_fn);
@@ -218,13 +252,16 @@ void gateway::refused(unsigned status, std::string_view code, std::string_view w
   auto& m = impl_->node.metrics();
   if (status == 413 || status == 431) m.bad_requests.add();
   else m.overloaded.add();
-  if (auto* log = impl_->node.log()) log->refusal(static_cast<int>(status), "-", "-", "-", code, why);
+  (void)why;  // the server's own words, kept out of the log like every message
+  if (auto* log = impl_->node.log()) log->refusal(static_cast<int>(status), "-", "-", "-", code, "");
 }
 
 void gateway::impl::handle(exchange_ptr x) {
   const auto& path = x->where.path;
   const auto method = x->request.method();
-  const bool get = method == http::verb::get, post = method == http::verb::post;
+  // HEAD is GET without the body (the server leaves it out).
+  const bool get = method == http::verb::get || method == http::verb::head,
+             post = method == http::verb::post;
   // Open: health, metrics (no personal data) and the viewer page (it asks for a key).
   if (path.size() == 1 && path[0] == "healthz" && get) {
     v1::Health health;
@@ -270,9 +307,9 @@ void gateway::impl::handle(exchange_ptr x) {
   if (path.size() >= 2 && path[1] == "sessions") {
     if (path.size() == 2) return get ? list_sessions(x) : wrong_method("GET");
     const auto& id = path[2];
-    if (!valid_session_id(id))
-      return refuse(*x, v1::ERROR_CODE_INVALID_ARGUMENT,
-                    "a session id is 1-128 characters of letters, digits, '-', '_', '.', ':'");
+    if (!session::valid_session_id(id))
+      return invalid(*x, "sessionId",
+                     "a session id is 1-128 characters of letters, digits, '-', '_', '.', ':'");
     if (path.size() == 3) return get ? get_state(x, id) : wrong_method("GET");
     if (path.size() == 4 && path[3] == "commands") return post ? run_command(x, id) : wrong_method("POST");
     if (path.size() == 4 && path[3] == "events") return get ? get_events(x, id) : wrong_method("GET");
@@ -280,7 +317,7 @@ void gateway::impl::handle(exchange_ptr x) {
     if (path.size() == 4 && path[3] == "diff") {
       if (!get) return wrong_method("GET");
       if (!allowed(*x, session_read)) return;
-      auto now = TimeUtil::GetCurrentTime();
+      auto now = now_timestamp();
       auto from = runtime::parse_point(x->where.query["from"], now);
       auto to = x->where.query.count("to") ? runtime::parse_point(x->where.query["to"], now)
                                            : session::result<runtime::history_point>(
@@ -302,6 +339,9 @@ void gateway::impl::handle(exchange_ptr x) {
     if (path.size() == 4 && path[3] == "transfer") {
       if (!get) return wrong_method("GET");
       if (!allowed(*x, session_read)) return;
+      if (!identifier_parameter(*x, "to")) return;
+      if (!session::valid_text(x->where.query["reason"], 4096))
+        return invalid(*x, "reason", "?reason must be at most 4096 bytes of text");
       if (node.journal().version(id) == 0)
         return refuse(*x, v1::ERROR_CODE_NOT_FOUND, "no session " + id);
       return ask<v1::TransferReply>(
@@ -316,29 +356,23 @@ void gateway::impl::handle(exchange_ptr x) {
   }
   if (path.size() == 2 && path[1] == "transfers") {
     // A StateTransfer exported elsewhere (soukctl export): validated, then taken over
-    // by the agent it is addressed to, exactly as a handoff.
+    // for the agent it is addressed to. The caller is the one recorded as acting.
     if (!post) return wrong_method("POST");
     if (!allowed(*x, session_write)) return;
     v1::StateTransfer transfer;
     if (auto error = from_json(x->request.body(), transfer))
-      return refuse(*x, v1::ERROR_CODE_INVALID_ARGUMENT, *error);
+      return refuse(*x, *error);
     return offload([this, x, transfer] {
-      runtime::node_client sessions(system, node, options.session_timeout);
-      auto result = agents::accept_handoff(transfer, transfer.payload().to_agent_id(), "email",
-                                           node.context(), sessions);
-      v1::HandoffReply out;
-      out.set_accepted(result.accepted);
-      out.set_message(result.message);
-      out.set_version(node.journal().version(transfer.payload().session_id()));
-      reply(*x, out);
+      const auto& p = transfer.payload();
+      agents::handoff_terms terms{p.to_agent_id(), x->who.agent_id, "email"};
+      take_over(x, transfer, terms);
     });
   }
   if (path.size() == 2 && path[1] == "inventory") {
     if (!post) return wrong_method("POST");
     return publish<v1::StockLevel>(x, session::scope::inventory_publish, [this](const v1::StockLevel& l, const identity& w) -> session::result<std::size_t> {
-      if (l.sku().empty() || l.available() < 0)
-        return session::fail(v1::ERROR_CODE_INVALID_ARGUMENT,
-                             "a stock level needs a sku and available >= 0");
+      if (l.sku().empty())
+        return session::fail(v1::ERROR_CODE_INVALID_ARGUMENT, "a stock level needs a sku");
       return node.publish_stock(l, w.agent_id);
     });
   }
@@ -353,11 +387,14 @@ void gateway::impl::handle(exchange_ptr x) {
   if (path.size() == 3 && path[1] == "customers") {
     if (!post) return wrong_method("POST");
     auto id = path[2];
+    if (id.empty() || !session::valid_identifier(id))
+      return invalid(*x, "customerId",
+                     "a customer id is 1-128 bytes of UTF-8 without control characters, "
+                     "not \".\" or \"..\"");
     return publish<v1::CustomerRecord>(x, session::scope::customer_publish, [this, id](v1::CustomerRecord c, const identity& w) -> session::result<std::size_t> {
       if (!c.customer_id().empty() && c.customer_id() != id)
         return session::fail(v1::ERROR_CODE_INVALID_ARGUMENT,
-                             "the body's customerId '" + c.customer_id() +
-                                 "' is not the path's '" + id + "'");
+                             "the body's customerId is not the path's");
       c.set_customer_id(id);
       return node.publish_customer(c, w.agent_id);
     });
@@ -368,7 +405,7 @@ void gateway::impl::handle(exchange_ptr x) {
 void gateway::impl::run_command(exchange_ptr x, const std::string& id) {
   v1::Command command;
   if (auto error = from_json(x->request.body(), command))
-    return refuse(*x, v1::ERROR_CODE_INVALID_ARGUMENT, *error);
+    return refuse(*x, *error);
   if (command.body_case() == v1::Command::BODY_NOT_SET)
     return refuse(*x, v1::ERROR_CODE_INVALID_ARGUMENT,
                   "the command has no body: give one of startSession, addToCart, ...");
@@ -435,14 +472,15 @@ void gateway::impl::get_state(exchange_ptr x, const std::string& id) {
                                                       runtime::history_point{*parse_u64(q["version"])})
                                                 : session::fail(v1::ERROR_CODE_INVALID_ARGUMENT,
                                                                 "?version must be a number"))
-                     : runtime::parse_point(q["at"], TimeUtil::GetCurrentTime());
+                     : runtime::parse_point(q["at"], now_timestamp());
     if (!point) return refuse(*x, point.error());
     auto state = runtime::state_at(node.journal(), id, *point);
     return state ? reply(*x, *state) : refuse(*x, state.error());
   }
+  // A session exists once its first event is durable (a refused command may have
+  // activated an actor for a session that never started).
   const uint64_t durable = node.journal().version(id);
-  if (durable == 0 && !node.live_session(id))
-    return refuse(*x, v1::ERROR_CODE_NOT_FOUND, "no session " + id);
+  if (durable == 0) return refuse(*x, v1::ERROR_CODE_NOT_FOUND, "no session " + id);
   auto answer = [x](uint64_t version, std::string json) {
     auto res = json_response(x->request, 200, std::move(json));
     res.set(http::field::etag, "\"" + std::to_string(version) + "\"");
@@ -470,6 +508,7 @@ void gateway::impl::get_events(exchange_ptr x, const std::string& id) {
     after = *n;
   }
   const bool stream =
+      x->request.method() == http::verb::get &&
       x->request[http::field::accept].find("text/event-stream") != boost::string_view::npos;
   if (stream) {
     if (auto last = x->request["Last-Event-ID"]; !last.empty()) {
@@ -508,9 +547,10 @@ void gateway::impl::handoff(exchange_ptr x, const std::string& id) {
   if (!allowed(*x, session_write)) return;
   v1::HandoffRequest request;
   if (auto error = from_json(x->request.body(), request))
-    return refuse(*x, v1::ERROR_CODE_INVALID_ARGUMENT, *error);
+    return refuse(*x, *error);
+  if (auto error = session::check_limits(request)) return refuse(*x, *error);
   if (request.to_agent_id().empty())
-    return refuse(*x, v1::ERROR_CODE_INVALID_ARGUMENT, "a handoff needs toAgentId");
+    return invalid(*x, "toAgentId", "a handoff needs toAgentId");
   if (node.journal().version(id) == 0)
     return refuse(*x, v1::ERROR_CODE_NOT_FOUND, "no session " + id);
   offload([this, x, id, request] {
@@ -519,15 +559,28 @@ void gateway::impl::handoff(exchange_ptr x, const std::string& id) {
                                              request.reason().empty() ? "handoff over HTTP"
                                                                       : request.reason());
     if (exported.has_error()) return refuse(*x, exported.error());
-    auto result = agents::accept_handoff(exported.transfer(), request.to_agent_id(),
-                                         request.channel().empty() ? "email" : request.channel(),
-                                         node.context(), sessions);
-    v1::HandoffReply out;
-    out.set_accepted(result.accepted);
-    out.set_message(result.message);
-    out.set_version(node.journal().version(id));
-    reply(*x, out);
+    agents::handoff_terms terms{request.to_agent_id(), x->who.agent_id,
+                                request.channel().empty() ? "email" : request.channel()};
+    take_over(x, exported.transfer(), terms);
   });
+}
+
+// Validates `transfer` against the shop, the node's keys and, where this node holds the
+// session, its journal; takes the session over; answers 200 with the new version, or
+// refuses with the reason's code (422 INVALID_TRANSFER, 409 when the session moved on).
+void gateway::impl::take_over(const exchange_ptr& x, const v1::StateTransfer& transfer,
+                              const agents::handoff_terms& terms) {
+  const auto& p = transfer.payload();
+  const auto recorded = runtime::recorded_state(node.journal(), transfer);
+  runtime::node_client sessions(system, node, options.session_timeout);
+  auto result = agents::accept_handoff(transfer, terms, node.context(), node.transfer_keys(),
+                                       sessions, recorded ? &*recorded : nullptr);
+  if (!result.accepted) return refuse(*x, result.error);
+  v1::HandoffReply out;
+  out.set_accepted(true);
+  out.set_message(result.message);
+  out.set_version(node.journal().version(p.session_id()));
+  reply(*x, out);
 }
 
 void gateway::impl::list_sessions(exchange_ptr x) {
@@ -539,6 +592,7 @@ void gateway::impl::list_sessions(exchange_ptr x) {
     if (!n || *n == 0) return refuse(*x, v1::ERROR_CODE_INVALID_ARGUMENT, "?limit must be 1 or more");
     limit = std::min<std::size_t>(*n, 10000);
   }
+  if (!identifier_parameter(*x, "customer") || !identifier_parameter(*x, "q")) return;
   const std::string customer = q.count("customer") ? q["customer"] : "";
   const std::string prefix = q.count("q") ? q["q"] : "";
   auto records = node.journal().sessions_by_activity(customer.empty() && prefix.empty() ? limit : SIZE_MAX);
@@ -560,7 +614,8 @@ void gateway::impl::publish(exchange_ptr x, std::string_view scope, Publish publ
   if (!allowed(*x, scope)) return;
   M message;
   if (auto error = from_json(x->request.body(), message))
-    return refuse(*x, v1::ERROR_CODE_INVALID_ARGUMENT, *error);
+    return refuse(*x, *error);
+  if (auto error = session::check_limits(message)) return refuse(*x, *error);
   offload([this, x, message = std::move(message), publish_fn] {
     auto told = publish_fn(message, x->who);
     if (!told) return refuse(*x, told.error());

@@ -1,6 +1,7 @@
 #include "runtime/gateway/http_client.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <optional>
 
 #include <boost/asio/connect.hpp>
@@ -61,14 +62,17 @@ http_reply http_client::request(const std::string& method, const std::string& ta
     beast::error_code ec;
     if (!impl_->stream) ec = impl_->connect();
     if (!ec) http::write(*impl_->stream, req, ec);
-    http::response<http::string_body> res;
-    if (!ec) http::read(*impl_->stream, impl_->buffer, res, ec);
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(std::numeric_limits<std::uint64_t>::max());
+    parser.skip(req.method() == http::verb::head);  // its Content-Length is GET's body
+    if (!ec) http::read(*impl_->stream, impl_->buffer, parser, ec);
     if (ec) {
       impl_->stream.reset();
       impl_->buffer.clear();
       out.body = ec.message();
       continue;
     }
+    auto res = parser.release();
     out.status = res.result_int();
     out.body = std::move(res.body());
     for (const auto& field : res) {

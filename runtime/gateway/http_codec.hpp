@@ -18,8 +18,8 @@ namespace souk::gateway {
 
 /// protobuf's JSON mapping of `message`.
 std::string to_json(const google::protobuf::Message& message);
-/// Parses `body` into `message`; unknown fields are errors. Says what was wrong.
-std::optional<std::string> from_json(const std::string& body, google::protobuf::Message& message);
+/// Parses `body` into `message` (json_reader.hpp: strict); says where and what was wrong.
+std::optional<v1::Error> from_json(const std::string& body, google::protobuf::Message& message);
 
 /// The HTTP status of an error: 409 conflict, 403 scope, 401 key, 404 missing, 413 too
 /// large, 400 malformed, 503 storage or overload, 500 corruption, else 422 (a rule).
@@ -32,8 +32,6 @@ struct target {
 };
 target parse_target(std::string_view raw);
 
-/// 1-128 characters of letters, digits, '-', '_', '.', ':'.
-bool valid_session_id(const std::string& id);
 /// A decimal number that fits 64 bits, or nothing.
 std::optional<uint64_t> parse_u64(const std::string& text);
 /// One Server-Sent Events frame: id = seq, event = the event's type, data = its JSON.

@@ -98,6 +98,8 @@ class connection : public std::enable_shared_from_this<connection> {
     auto res = std::make_shared<wire_response>(std::move(response));
     net::post(stream_.get_executor(), [self = shared_from_this(), res] {
       if (!self->stop_waiting()) return;  // timed out meanwhile: already answered
+      // HEAD: the headers GET would have (Content-Length included), no body.
+      if (self->head_) res->body.clear();
       self->write(res);
     });
   }
@@ -154,6 +156,19 @@ class connection : public std::enable_shared_from_this<connection> {
       shared_->handler.refused(res->result_int(), "ERROR_CODE_PAYLOAD_TOO_LARGE", why);
       return write(res);
     }
+    // A request Beast cannot parse (a bad method, target or header) gets 400, then the
+    // connection closes: what follows it on the wire cannot be framed.
+    if (ec && ec.category() == http::make_error_code(http::error::bad_target).category() &&
+        ec != http::error::end_of_stream && ec != http::error::partial_message) {
+      auto res = std::make_shared<http_response>(http::status::bad_request, 11);
+      res->set(http::field::content_type, "application/json");
+      res->keep_alive(false);
+      res->body() = R"({"code":"ERROR_CODE_INVALID_ARGUMENT","message":"not an HTTP/1.1 request: )" +
+                    ec.message() + "\"}";
+      res->prepare_payload();
+      shared_->handler.refused(400, "ERROR_CODE_INVALID_ARGUMENT", ec.message());
+      return write(res);
+    }
     if (ec) return close();
     stream_.expires_never();  // the handler answers, within handler_timeout
     waiting_ = true;
@@ -169,6 +184,7 @@ class connection : public std::enable_shared_from_this<connection> {
       self->shared_->handler.refused(503, "ERROR_CODE_TIMEOUT", "the handler did not answer in time");
       self->write(res);
     });
+    head_ = parser_->get().method() == http::verb::head;
     shared_->handler.handle(parser_->release(), std::make_shared<connection_responder>(
                                                     shared_from_this()));
   }
@@ -253,6 +269,7 @@ class connection : public std::enable_shared_from_this<connection> {
   beast::tcp_stream stream_;
   net::steady_timer timer_{stream_.get_executor()};  // the handler's time limit
   bool waiting_ = false;                              // for the handler's answer
+  bool head_ = false;                                 // the request waiting is a HEAD
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<shared_state> shared_;

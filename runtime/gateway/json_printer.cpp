@@ -46,7 +46,9 @@ void append_u_escape(std::string& out, unsigned unit) {
   out.append(text, 6);
 }
 
-bool append_string(std::string& out, std::string_view s) {
+// A string that is not well-formed UTF-8 (from a record written before input was
+// checked) gets U+FFFD for each byte that does not decode: the output stays JSON.
+void append_string(std::string& out, std::string_view s) {
   out += '"';
   std::size_t plain = 0;  // start of the run not yet copied
   for (std::size_t at = 0; at < s.size();) {
@@ -54,7 +56,12 @@ bool append_string(std::string& out, std::string_view s) {
     if (b >= 0x80) {
       std::size_t start = at;
       char32_t c;
-      if (!decode_utf8(s, at, c)) return false;
+      if (!decode_utf8(s, at, c)) {
+        out.append(s.data() + plain, start - plain);
+        out += "\\ufffd";
+        plain = ++at;
+        continue;
+      }
       if (!escaped(c)) continue;
       out.append(s.data() + plain, start - plain);
       if (c >= 0x10000) {
@@ -100,7 +107,6 @@ bool append_string(std::string& out, std::string_view s) {
   }
   out.append(s.data() + plain, s.size() - plain);
   out += '"';
-  return true;
 }
 
 template <class Int>
@@ -182,10 +188,16 @@ void append_digits(std::string& out, int64_t value, int width) {
   out.append(text, static_cast<std::size_t>(n));
 }
 
-// RFC 3339 in UTC, 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999999999Z.
-bool append_timestamp(std::string& out, int64_t seconds, int32_t nanos) {
-  if (seconds < -62135596800 || seconds > 253402300799 || nanos < 0 || nanos > 999999999)
-    return false;
+// RFC 3339 in UTC, 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999999999Z. A time
+// outside (from a record written before input was checked) is shown at the nearer end.
+void append_timestamp(std::string& out, int64_t seconds, int32_t nanos) {
+  if (seconds < -62135596800 || (seconds == -62135596800 && nanos < 0)) {
+    seconds = -62135596800;
+    nanos = 0;
+  } else if (seconds > 253402300799 || nanos < 0 || nanos > 999999999) {
+    if (seconds > 253402300799 || nanos > 999999999) seconds = 253402300799, nanos = 999999999;
+    else nanos = 0;
+  }
   int64_t days = seconds / 86400, second_of_day = seconds % 86400;
   if (second_of_day < 0) second_of_day += 86400, --days;
   // Civil date from days since 1970-01-01 (H. Hinnant's days_from_civil, inverted).
@@ -212,20 +224,21 @@ bool append_timestamp(std::string& out, int64_t seconds, int32_t nanos) {
   append_digits(out, second_of_day % 60, 2);
   if (nanos) append_nanos(out, nanos);
   out += "Z\"";
-  return true;
 }
 
-// "-3.500s": seconds and nanos share a sign, |seconds| <= 10,000 years.
-bool append_duration(std::string& out, int64_t seconds, int32_t nanos) {
-  if (seconds < -315576000000 || seconds > 315576000000 || nanos < -999999999 ||
-      nanos > 999999999 || (seconds < 0 && nanos > 0) || (seconds > 0 && nanos < 0))
-    return false;
+// "-3.500s": seconds and nanos share a sign, |seconds| <= 10,000 years (beyond: the
+// nearer end).
+void append_duration(std::string& out, int64_t seconds, int32_t nanos) {
+  constexpr int64_t most = 315576000000;
+  if (nanos < -999999999 || nanos > 999999999 || (seconds < 0 && nanos > 0) ||
+      (seconds > 0 && nanos < 0))
+    nanos = 0;
+  if (seconds < -most || seconds > most) seconds = seconds < 0 ? -most : most, nanos = 0;
   out += '"';
   if (seconds < 0 || nanos < 0) out += '-';
   append_int(out, seconds < 0 ? -seconds : seconds);
   if (nanos) append_nanos(out, nanos < 0 ? -nanos : nanos);
   out += "s\"";
-  return true;
 }
 
 class printer {
@@ -265,8 +278,11 @@ class printer {
       const field* nanos = type->FindFieldByNumber(2);
       int64_t s = r->GetInt64(m, seconds);
       int32_t n = r->GetInt32(m, nanos);
-      return name == "google.protobuf.Timestamp" ? append_timestamp(out_, s, n)
-                                                 : append_duration(out_, s, n);
+      if (name == "google.protobuf.Timestamp")
+        append_timestamp(out_, s, n);
+      else
+        append_duration(out_, s, n);
+      return true;
     }
     static constexpr std::string_view wrappers[] = {
         "google.protobuf.DoubleValue", "google.protobuf.FloatValue",
@@ -320,7 +336,7 @@ class printer {
     out_ += '{';
     for (std::size_t i = 0; i < entries.size(); ++i) {
       if (i) out_ += ',';
-      if (!append_string(out_, *entries[i].first)) return false;
+      append_string(out_, *entries[i].first);
       out_ += ':';
       if (!value(*entries[i].second, val, -1)) return false;
     }
@@ -378,7 +394,8 @@ class printer {
           append_base64(out_, s);
           return true;
         }
-        return append_string(out_, s);
+        append_string(out_, s);
+        return true;
       }
       case field::CPPTYPE_MESSAGE:
         return message(one ? r->GetMessage(m, f) : r->GetRepeatedMessage(m, f, index));

@@ -1,12 +1,14 @@
 #include "runtime/gateway/json_reader.hpp"
 
 #include <charconv>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <google/protobuf/descriptor.h>
 
 #include "souk/utf8.hpp"
+#include "souk/v1/common.pb.h"
 
 namespace souk::gateway {
 namespace {
@@ -39,10 +41,12 @@ int days_in_month(int64_t year, int64_t month) {
   return month == 2 && leap ? 29 : days[month - 1];
 }
 
-// "YYYY-MM-DDTHH:MM:SS[.f{1,9}]Z" to seconds and nanos since the epoch.
+// "YYYY-MM-DDTHH:MM:SS[.f{1,9}](Z|+HH:MM|-HH:MM)" (RFC 3339) to seconds and nanos since
+// the epoch, within 0001-01-01T00:00:00Z..9999-12-31T23:59:59.999999999Z.
 bool to_timestamp(std::string_view t, int64_t& seconds, int32_t& nanos) {
   auto number = [&](std::size_t at, std::size_t length, int64_t& out) {
     out = 0;
+    if (at + length > t.size()) return false;
     for (std::size_t i = at; i < at + length; ++i) {
       if (!is_digit(t[i])) return false;
       out = out * 10 + (t[i] - '0');
@@ -50,7 +54,7 @@ bool to_timestamp(std::string_view t, int64_t& seconds, int32_t& nanos) {
     return true;
   };
   if (t.size() < 20 || t[4] != '-' || t[7] != '-' || t[10] != 'T' || t[13] != ':' ||
-      t[16] != ':' || t.back() != 'Z')
+      t[16] != ':')
     return false;
   int64_t year, month, day, hour, minute, second;
   if (!number(0, 4, year) || !number(5, 2, month) || !number(8, 2, day) ||
@@ -60,13 +64,27 @@ bool to_timestamp(std::string_view t, int64_t& seconds, int32_t& nanos) {
       day > days_in_month(year, month) || hour > 23 || minute > 59 || second > 59)
     return false;
   nanos = 0;
-  if (t.size() > 20) {
-    std::size_t fraction = t.size() - 21;  // digits between '.' and 'Z'
-    if (t[19] != '.' || fraction < 1 || fraction > 9) return false;
+  std::size_t at = 19;
+  if (t[at] == '.') {
+    std::size_t end = ++at;
+    while (end < t.size() && is_digit(t[end])) ++end;
+    const std::size_t fraction = end - at;
+    if (fraction < 1 || fraction > 9) return false;
     int64_t digits;
-    if (!number(20, fraction, digits)) return false;
+    if (!number(at, fraction, digits)) return false;
     for (std::size_t i = fraction; i < 9; ++i) digits *= 10;
     nanos = static_cast<int32_t>(digits);
+    at = end;
+  }
+  int64_t offset = 0;  // seconds east of UTC
+  if (at + 1 == t.size() && t[at] == 'Z') {
+  } else if (at + 6 == t.size() && (t[at] == '+' || t[at] == '-') && t[at + 3] == ':') {
+    int64_t hours, minutes;
+    if (!number(at + 1, 2, hours) || !number(at + 4, 2, minutes) || hours > 23 || minutes > 59)
+      return false;
+    offset = (t[at] == '+' ? 1 : -1) * (hours * 3600 + minutes * 60);
+  } else {
+    return false;
   }
   // Days since 1970-01-01 (H. Hinnant's days_from_civil).
   int64_t y = year - (month <= 2);
@@ -75,8 +93,8 @@ bool to_timestamp(std::string_view t, int64_t& seconds, int32_t& nanos) {
   int64_t doy = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1;
   int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
   int64_t days = era * 146097 + doe - 719468;
-  seconds = days * 86400 + hour * 3600 + minute * 60 + second;
-  return true;
+  seconds = days * 86400 + hour * 3600 + minute * 60 + second - offset;
+  return seconds >= -62135596800 && seconds <= 253402300799;
 }
 
 class reader {
@@ -87,10 +105,34 @@ class reader {
     space();
     if (!message(m)) return false;
     space();
-    return at_ == in_.size();
+    if (at_ != in_.size()) return fail("more after the end of the object");
+    return true;
+  }
+
+  // Where and why the input was refused: "at byte 12 (addToCart.quantity): ...", and
+  // the field's path.
+  v1::Error error() const {
+    v1::Error e;
+    e.set_code(v1::ERROR_CODE_INVALID_ARGUMENT);
+    e.set_message("at byte " + std::to_string(error_at_) +
+                  (field_.empty() ? "" : " (" + field_ + ")") + ": " + why_);
+    e.set_field(field_);
+    return e;
   }
 
  private:
+  bool fail(std::string why) {
+    if (why_.empty()) {
+      why_ = std::move(why);
+      error_at_ = at_;
+      for (const auto& segment : path_) {
+        if (!field_.empty() && segment.front() != '[') field_ += '.';
+        field_ += segment;
+      }
+    }
+    return false;
+  }
+
   void space() {
     while (at_ < in_.size() &&
            (in_[at_] == ' ' || in_[at_] == '\n' || in_[at_] == '\t' || in_[at_] == '\r'))
@@ -104,6 +146,10 @@ class reader {
     if (!next_is(c)) return false;
     ++at_;
     return true;
+  }
+  bool expect(char c) {
+    if (take(c)) return true;
+    return fail(std::string("expected '") + c + "'");
   }
 
   bool hex4(unsigned& out) {
@@ -124,7 +170,7 @@ class reader {
   // A JSON string, unescaped, into `out`; well-formed UTF-8 only.
   bool string(std::string& out) {
     out.clear();
-    if (!take('"')) return false;
+    if (!take('"')) return fail("expected a string");
     std::size_t plain = at_;
     while (at_ < in_.size()) {
       auto b = static_cast<unsigned char>(in_[at_]);
@@ -133,10 +179,10 @@ class reader {
         ++at_;
         return true;
       }
-      if (b < 0x20) return false;
+      if (b < 0x20) return fail("a control character inside a string (escape it)");
       if (b >= 0x80) {
         char32_t c;
-        if (!decode_utf8(in_, at_, c)) return false;
+        if (!decode_utf8(in_, at_, c)) return fail("a string that is not well-formed UTF-8");
         continue;
       }
       if (b != '\\') {
@@ -144,54 +190,38 @@ class reader {
         continue;
       }
       out.append(in_.data() + plain, at_ - plain);
-      if (++at_ == in_.size()) return false;
+      if (++at_ == in_.size()) break;
       char e = in_[at_++];
       switch (e) {
-        case '"':
-          out += '"';
-          break;
-        case '\\':
-          out += '\\';
-          break;
-        case '/':
-          out += '/';
-          break;
-        case 'b':
-          out += '\b';
-          break;
-        case 'f':
-          out += '\f';
-          break;
-        case 'n':
-          out += '\n';
-          break;
-        case 'r':
-          out += '\r';
-          break;
-        case 't':
-          out += '\t';
-          break;
+        case '"': out += '"'; break;
+        case '\\': out += '\\'; break;
+        case '/': out += '/'; break;
+        case 'b': out += '\b'; break;
+        case 'f': out += '\f'; break;
+        case 'n': out += '\n'; break;
+        case 'r': out += '\r'; break;
+        case 't': out += '\t'; break;
         case 'u': {
           unsigned unit;
-          if (!hex4(unit)) return false;
+          if (!hex4(unit)) return fail("a \\u escape needs four hex digits");
           char32_t c = unit;
-          if (unit >= 0xDC00 && unit <= 0xDFFF) return false;
+          if (unit >= 0xDC00 && unit <= 0xDFFF) return fail("a lone low surrogate");
           if (unit >= 0xD800 && unit <= 0xDBFF) {
             unsigned low;
-            if (in_.substr(at_, 2) != "\\u") return false;
+            if (in_.substr(at_, 2) != "\\u") return fail("a lone high surrogate");
             at_ += 2;
-            if (!hex4(low) || low < 0xDC00 || low > 0xDFFF) return false;
+            if (!hex4(low) || low < 0xDC00 || low > 0xDFFF) return fail("a lone high surrogate");
             c = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00);
           }
           append_utf8(out, c);
           break;
         }
         default:
-          return false;
+          return fail("an unknown escape in a string");
       }
       plain = at_;
     }
-    return false;
+    return fail("a string that does not end");
   }
 
   // A JSON number's text: -?(0|[1-9]d*)(.d+)?([eE][+-]?d+)?
@@ -207,15 +237,15 @@ class reader {
     if (at_ < in_.size() && in_[at_] == '0')
       ++at_;
     else if (!digits())
-      return false;
+      return fail("expected a number");
     if (at_ < in_.size() && in_[at_] == '.') {
       ++at_;
-      if (!digits()) return false;
+      if (!digits()) return fail("expected a number");
     }
     if (at_ < in_.size() && (in_[at_] == 'e' || in_[at_] == 'E')) {
       ++at_;
       if (at_ < in_.size() && (in_[at_] == '+' || in_[at_] == '-')) ++at_;
-      if (!digits()) return false;
+      if (!digits()) return fail("expected a number");
     }
     out = in_.substr(start, at_ - start);
     return true;
@@ -238,61 +268,70 @@ class reader {
   }
 
   bool message(pb::Message& m) {
-    if (++depth_ > 32) return false;
+    if (++depth_ > 32) return fail("objects nested deeper than 32");
     const pb::Descriptor* type = m.GetDescriptor();
-    // Well-known types have JSON forms of their own (a Timestamp is read by value()).
-    if (type->file()->name().rfind("google/protobuf/", 0) == 0) return false;
-    if (!take('{')) return false;
+    if (!expect('{')) return false;
     std::vector<bool> seen(static_cast<std::size_t>(type->field_count()));
     std::vector<bool> oneof_seen(static_cast<std::size_t>(type->oneof_decl_count()));
     if (!take('}')) {
       do {
         std::string key;
-        if (!string(key) || !take(':')) return false;
+        if (!string(key) || !expect(':')) return false;
         const field* f = find_field(type, key);
-        if (!f || seen[static_cast<std::size_t>(f->index())]) return false;
+        if (!f) return fail("no field \"" + key + "\" in " + type->full_name());
+        path_.push_back(f->json_name());
+        if (seen[static_cast<std::size_t>(f->index())]) return fail("the field is given twice");
         seen[static_cast<std::size_t>(f->index())] = true;
         if (const pb::OneofDescriptor* o = f->containing_oneof()) {
-          if (oneof_seen[static_cast<std::size_t>(o->index())]) return false;
+          if (oneof_seen[static_cast<std::size_t>(o->index())])
+            return fail("only one field of '" + o->name() + "' may be given");
           oneof_seen[static_cast<std::size_t>(o->index())] = true;
         }
-        bool ok = f->is_map()        ? map(m, f)
-                  : f->is_repeated() ? list(m, f)
-                                     : value(m, f, false);
-        if (!ok) return false;
+        // null: the field's default, as if it were absent.
+        if (!literal("null")) {
+          bool ok = f->is_map()        ? map(m, f)
+                    : f->is_repeated() ? list(m, f)
+                                       : value(m, f, false);
+          if (!ok) return false;
+        }
+        path_.pop_back();
       } while (take(','));
-      if (!take('}')) return false;
+      if (!expect('}')) return false;
     }
     --depth_;
     return true;
   }
 
   bool list(pb::Message& m, const field* f) {
-    if (!take('[')) return false;
+    if (!take('[')) return fail("expected an array");
     if (take(']')) return true;
+    std::size_t index = 0;
     do {
+      path_.push_back("[" + std::to_string(index++) + "]");
       if (!value(m, f, true)) return false;
+      path_.pop_back();
     } while (take(','));
-    return take(']');
+    return expect(']');
   }
 
   bool map(pb::Message& m, const field* f) {
     const field* key = f->message_type()->map_key();
     const field* val = f->message_type()->map_value();
-    if (key->cpp_type() != field::CPPTYPE_STRING || !take('{')) return false;
+    if (key->cpp_type() != field::CPPTYPE_STRING) return fail("a map this reader cannot read");
+    if (!take('{')) return fail("expected an object");
     if (take('}')) return true;
     std::vector<std::string> keys;
     do {
       std::string k;
-      if (!string(k) || !take(':')) return false;
+      if (!string(k) || !expect(':')) return false;
       for (const auto& earlier : keys)
-        if (earlier == k) return false;
+        if (earlier == k) return fail("a key given twice");
       pb::Message* entry = m.GetReflection()->AddMessage(&m, f);
       entry->GetReflection()->SetString(entry, key, k);
       keys.push_back(std::move(k));
       if (!value(*entry, val, false)) return false;
     } while (take(','));
-    return take('}');
+    return expect('}');
   }
 
   // A value for field `f` of `m`: set it, or append it when `add`.
@@ -317,10 +356,10 @@ class reader {
         // protobuf reads a number without '.' or exponent as an integer (so "-0" is
         // 0) and refuses one a double cannot hold exactly.
         bool integral = t.find_first_of(".eE") == std::string_view::npos;
-        if (integral && t.size() > 15) return false;
         double v;
         auto [end, error] = std::from_chars(t.data(), t.data() + t.size(), v);
-        if (error != std::errc() || end != t.data() + t.size()) return false;
+        if ((integral && t.size() > 15) || error != std::errc() || end != t.data() + t.size())
+          return fail("a number out of range");
         if (integral && v == 0) v = 0;
         add ? r->AddDouble(&m, f, v) : r->SetDouble(&m, f, v);
         return true;
@@ -332,32 +371,43 @@ class reader {
         else if (literal("false"))
           v = false;
         else
-          return false;
+          return fail("expected true or false");
         add ? r->AddBool(&m, f, v) : r->SetBool(&m, f, v);
         return true;
       }
       case field::CPPTYPE_ENUM: {
-        std::string name;
-        if (!string(name)) return false;
-        const pb::EnumValueDescriptor* v = f->enum_type()->FindValueByName(name);
-        if (!v) return false;
+        const pb::EnumValueDescriptor* v = nullptr;
+        if (next_is('"')) {
+          std::string name;
+          if (!string(name)) return false;
+          v = f->enum_type()->FindValueByName(name);
+        } else {
+          std::string_view t;
+          int number_value;
+          if (!number(t) || !to_integer(t, number_value)) return fail("expected a value of " + f->enum_type()->name());
+          v = f->enum_type()->FindValueByNumber(number_value);
+        }
+        if (!v) return fail("not a value of " + f->enum_type()->name());
         add ? r->AddEnumValue(&m, f, v->number()) : r->SetEnumValue(&m, f, v->number());
         return true;
       }
       case field::CPPTYPE_STRING: {
         std::string v;
-        if (f->type() == field::TYPE_BYTES || !string(v)) return false;
+        if (f->type() == field::TYPE_BYTES) return fail("a bytes field this reader cannot read");
+        if (!string(v)) return false;
         add ? r->AddString(&m, f, std::move(v)) : r->SetString(&m, f, std::move(v));
         return true;
       }
       case field::CPPTYPE_MESSAGE: {
         pb::Message* sub = add ? r->AddMessage(&m, f) : r->MutableMessage(&m, f);
-        if (f->message_type()->full_name() == "google.protobuf.Timestamp")
-          return timestamp(*sub);
+        const std::string& type = f->message_type()->full_name();
+        if (type == "google.protobuf.Timestamp") return timestamp(*sub);
+        if (f->message_type()->file()->name().rfind("google/protobuf/", 0) == 0)
+          return fail("a " + type + " this reader cannot read");
         return message(*sub);
       }
       default:
-        return false;  // floats: not in souk's schema, protobuf's rules apply
+        return fail("a float this reader cannot read");  // not in souk's schema
     }
   }
 
@@ -369,10 +419,11 @@ class reader {
       if (!string(quoted)) return false;
       t = quoted;
     } else if (!number(t)) {
-      return false;
+      return fail("expected an integer");
     }
     Int v;
-    if (!to_integer(t, v)) return false;
+    if (!plain_integer(t)) return fail("expected an integer, written as digits");
+    if (!to_integer(t, v)) return fail("an integer out of range");
     set(v);
     return true;
   }
@@ -381,7 +432,9 @@ class reader {
     std::string text;
     int64_t seconds;
     int32_t nanos;
-    if (!string(text) || !to_timestamp(text, seconds, nanos)) return false;
+    if (!string(text)) return false;
+    if (!to_timestamp(text, seconds, nanos))
+      return fail("expected a time in RFC 3339 between years 1 and 9999, e.g. 2026-11-27T10:00:00Z");
     const pb::Descriptor* type = m.GetDescriptor();
     m.GetReflection()->SetInt64(&m, type->FindFieldByNumber(1), seconds);
     m.GetReflection()->SetInt32(&m, type->FindFieldByNumber(2), nanos);
@@ -391,15 +444,19 @@ class reader {
   std::string_view in_;
   std::size_t at_ = 0;
   int depth_ = 0;
+  std::vector<std::string> path_;  // JSON names and [indexes] down to the value read
+  std::string why_, field_;
+  std::size_t error_at_ = 0;
 };
 
 }  // namespace
 
-bool read_json(std::string_view json, google::protobuf::Message& message) {
+std::optional<v1::Error> read_json(std::string_view json, google::protobuf::Message& message) {
   message.Clear();
-  if (reader(json).document(message)) return true;
+  reader in(json);
+  if (in.document(message)) return std::nullopt;
   message.Clear();
-  return false;
+  return in.error();
 }
 
 }  // namespace souk::gateway

@@ -16,6 +16,7 @@
 #include "session/apply.hpp"
 #include "session/decide.hpp"
 #include "session/in_memory_context.hpp"
+#include "souk/clock.hpp"
 
 using namespace souk;
 
@@ -88,7 +89,7 @@ int main(int argc, char** argv) {
   std::vector<std::thread> workers;
   for (int t = 0; t < threads; ++t)
     workers.emplace_back([&, t] {
-      session::in_memory_context ctx(google::protobuf::util::TimeUtil::GetCurrentTime(),
+      session::in_memory_context ctx(souk::now_timestamp(),
                                      seed * 1000 + t);
       stock(ctx);
       std::mt19937_64 rng(seed * 1000 + t);

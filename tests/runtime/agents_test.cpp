@@ -172,7 +172,8 @@ BOOST_AUTO_TEST_CASE(a_handoff_to_the_sizing_specialist_is_validated_then_taken)
   f.say(*f.chat, "s1", "show me the trail jacket");
   f.say(*f.chat, "s1", "in blue");
   f.say(*f.chat, "s1", "add one");
-  agents::sizing_specialist sizing("sizing-agent", "chat", f.node->context(), *f.client);
+  agents::sizing_specialist sizing("sizing-agent", "chat", f.node->context(),
+                                   f.node->transfer_keys(), *f.client);
 
   auto exported = f.client->export_transfer("s1", "sizing-agent", "asked about fit");
   BOOST_REQUIRE(exported.has_transfer());
@@ -202,8 +203,8 @@ BOOST_AUTO_TEST_CASE(a_handoff_to_the_sizing_specialist_is_validated_then_taken)
   // A transfer made stale by a later change is refused too.
   auto stale = f.client->export_transfer("s1", "email-agent", "customer left chat");
   f.say(*f.chat, "s1", "add one");
-  auto late = agents::accept_handoff(stale.transfer(), "email-agent", "email",
-                                     f.node->context(), *f.client);
+  auto late = agents::accept_handoff(stale.transfer(), {"email-agent", "email-agent", "email"},
+                                     f.node->context(), f.node->transfer_keys(), *f.client);
   BOOST_TEST(!late.accepted);
 }
 

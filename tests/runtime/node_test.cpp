@@ -17,6 +17,8 @@
 #include "runtime/node.hpp"
 #include "runtime/node_client.hpp"
 #include "session/apply.hpp"
+#include "session/validate.hpp"
+#include "souk/clock.hpp"
 #include "store_fixture.hpp"
 
 using namespace souk;
@@ -408,21 +410,50 @@ BOOST_AUTO_TEST_CASE(idle_sessions_passivate_and_the_cap_evicts_the_least_recent
   for (const char* s : {"a", "b", "c"}) BOOST_TEST(f.state(s).version() == 1u);
 }
 
-BOOST_AUTO_TEST_CASE(state_at_a_version_and_at_a_time) {
+// Events carry their time to the microsecond, and the state at a time holds exactly the
+// events at or before it.
+BOOST_AUTO_TEST_CASE(state_at_a_version_and_at_a_time_is_exact) {
   node_fixture f;
   f.must(f.start("s1"));
   f.must(f.add("s1", "GIFT-25", "", 1));
   auto at_two = f.state("s1");
   f.must(f.add("s1", "GIFT-25", "", 1));
-  auto reply = f.query(f.node->session("s1"), session::state_atom::value, uint64_t{2});
-  BOOST_REQUIRE(reply.has_state());
-  BOOST_TEST(same(reply.state(), at_two));
-  reply = f.query(f.node->session("s1"), session::state_atom::value, uint64_t{9});
-  BOOST_TEST(reply.error().code() == v1::ERROR_CODE_NOT_FOUND);
-  auto ms = google::protobuf::util::TimeUtil::TimestampToMilliseconds(at_two.updated_at());
-  reply = f.query(f.node->session("s1"), session::state_at_atom::value, int64_t{ms});
-  BOOST_REQUIRE(reply.has_state());
-  BOOST_TEST(reply.state().version() >= 2u);
+  auto events = *f.node->journal().events("s1");
+  BOOST_REQUIRE(events.size() == 3u);
+  BOOST_TEST(events[1].at().nanos() % 1000 == 0);  // microseconds
+  BOOST_TEST(events[1].at() < events[2].at());     // not one second for everything
+  auto version_two = runtime::state_at(f.node->journal(), "s1", runtime::history_point{uint64_t{2}});
+  BOOST_REQUIRE(version_two);
+  BOOST_TEST(same(*version_two, at_two));
+  BOOST_TEST(runtime::state_at(f.node->journal(), "s1", runtime::history_point{uint64_t{9}}).error().code() ==
+             v1::ERROR_CODE_NOT_FOUND);
+  auto when = events[1].at();
+  auto exactly = runtime::state_at(f.node->journal(), "s1", runtime::history_point{when});
+  BOOST_REQUIRE(exactly);
+  BOOST_TEST(exactly->version() == 2u);
+  google::protobuf::Timestamp just_before = when;
+  if (just_before.nanos() >= 1000) just_before.set_nanos(just_before.nanos() - 1000);
+  else just_before.set_seconds(just_before.seconds() - 1), just_before.set_nanos(999999000);
+  auto before = runtime::state_at(f.node->journal(), "s1", runtime::history_point{just_before});
+  BOOST_REQUIRE(before);
+  BOOST_TEST(before->version() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_point_far_in_the_past_is_refused_not_fatal) {
+  auto now = souk::now_timestamp();
+  for (const char* text : {"-999999999d", "-3650000d", "-100000000h", "-999999999s"}) {
+    auto point = runtime::parse_point(text, now);
+    if (point) {
+      BOOST_TEST(std::holds_alternative<google::protobuf::Timestamp>(*point));
+      BOOST_TEST(session::valid_timestamp(std::get<google::protobuf::Timestamp>(*point)));
+    } else {
+      BOOST_TEST(point.error().code() == v1::ERROR_CODE_INVALID_ARGUMENT);
+    }
+  }
+  BOOST_TEST(!runtime::parse_point("-999999999d", now));
+  BOOST_TEST(!runtime::parse_point("0000-12-31T00:00:00Z", now));
+  BOOST_TEST(!runtime::parse_point("-1x", now));
+  BOOST_TEST(runtime::parse_point("-1d", now).has_value());
 }
 
 BOOST_AUTO_TEST_CASE(sessions_verified_on_several_threads_report_in_the_order_asked) {

@@ -47,11 +47,12 @@ expect_exit 2 $off frobnicate
 expect_exit 0 $off --help
 expect_exit 0 $off diff --help
 grep -q 'exit codes' "$dir/out" || fail "--help after a command does not print help"
-$ctl hash-key secret | grep -Eq '^sha256:[0-9a-f]{64}$' || fail "hash-key"
+printf 'secret\n' | $ctl hash-key | grep -Eq '^sha256:[0-9a-f]{64}$' || fail "hash-key"
+expect_exit 2 $ctl hash-key secret   # never on the command line
 
 # Online, against a node on the same data.
 printf '[gateway]\napi-keys=["support %s session:read", "ops %s admin"]\nverify-interval=0\n' \
-  "$($ctl hash-key support-key)" "$($ctl hash-key ops-key)" > "$dir/node.ini"
+  "$(echo support-key | $ctl hash-key)" "$(echo ops-key | $ctl hash-key)" > "$dir/node.ini"
 "$node" --http 127.0.0.1:0 --data-dir "$dir/data" --journal-preallocate-mb=8 --config "$dir/node.ini" --log-file "$dir/log" > "$dir/node.out" 2>&1 &
 pid=$!
 for _ in $(seq 100); do grep -q "HTTP on" "$dir/node.out" && break; sleep 0.05; done

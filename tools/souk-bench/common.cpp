@@ -11,6 +11,7 @@
 #include "bench.hpp"
 #include "session/apply.hpp"
 #include "session/ulid.hpp"
+#include "souk/clock.hpp"
 #include "souk/v1/state.pb.h"
 
 namespace souk::bench {
@@ -56,7 +57,7 @@ v1::Event make_event(const std::string& session, uint64_t seq, std::mt19937_64& 
   e.set_event_id(session::make_ulid(now_ms, static_cast<uint16_t>(rng()), ++counter));
   e.set_session_id(session);
   e.set_seq(seq);
-  *e.mutable_at() = google::protobuf::util::TimeUtil::GetCurrentTime();
+  *e.mutable_at() = souk::now_timestamp();
   e.set_agent_id("chat-agent");
   e.set_causation_id("cmd-" + std::to_string(seq));
   e.set_schema_version(session::current_schema_version);

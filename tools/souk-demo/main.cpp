@@ -261,7 +261,8 @@ int main(int argc, char** argv) {
     log.say("node", "reopened: " + std::to_string(resumed) + " of 3 sessions resumed exactly");
 
     log.section("Cara asks about sizing: a handoff to the specialist");
-    agents::sizing_specialist sizing("sizing-agent", "chat", day->node->context(), *day->client);
+    agents::sizing_specialist sizing("sizing-agent", "chat", day->node->context(),
+                                     day->node->transfer_keys(), *day->client);
     log.say("Cara (chat)", "what size should I take?");
     {
       auto tampered = day->client->export_transfer("cara", "sizing-agent", "sizing question");
@@ -276,7 +277,9 @@ int main(int argc, char** argv) {
 
     log.section("hours later, Cara writes an email: handoff to the email agent");
     day->hand_over("cara", "email-agent", "customer moved to email", [&](const v1::StateTransfer& t) {
-      return agents::accept_handoff(t, "email-agent", "email", day->node->context(), *day->client);
+      return agents::accept_handoff(t, {"email-agent", "email-agent", "email"},
+                                    day->node->context(), day->node->transfer_keys(),
+                                    *day->client);
     });
     day->say(*day->email, "Cara", "cara", "add one");
     day->say(*day->email, "Cara", "cara", "do I get free shipping?");

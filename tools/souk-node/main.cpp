@@ -71,7 +71,7 @@ struct node_config : caf::actor_system_config {
              "append the JSON-lines transition log here (default: stdout with --http)");
     opt_group{custom_options_, "gateway"}
         .add(api_keys, "api-keys",
-             "callers: \"AGENT_ID sha256:HEX SCOPE...\" each (soukctl hash-key KEY)")
+             "callers: \"AGENT_ID sha256:HEX SCOPE...\" each (soukctl hash-key < KEYFILE)")
         .add(http_threads, "threads", "I/O threads serving HTTP")
         .add(max_connections, "max-connections", "open connections beyond this get 503")
         .add(body_limit, "body-limit", "request bodies above this many bytes get 413")

@@ -25,9 +25,11 @@
 #include "runtime/inspect.hpp"
 #include "runtime/node.hpp"
 #include "runtime/node_client.hpp"
+#include "runtime/transfer_keys.hpp"
 #include "session/session_actor.hpp"
 #include "session/stored_context.hpp"
 #include "session/transfer.hpp"
+#include "souk/clock.hpp"
 #include "souk/v1/api.pb.h"
 
 namespace {
@@ -60,7 +62,8 @@ admin (offline)
                                          souk.v1.ReferenceRecord) in one transaction
   retention [--archive-after-days N] [--snapshot-days N]
                                          archive old events, thin snapshots (node stopped)
-  hash-key KEY                           what to put in souk-node's gateway.api-keys
+  hash-key < KEYFILE                     what to put in souk-node's gateway.api-keys for
+                                         the key on standard input (never an argument)
 
   TIME is RFC 3339 (2026-11-27T10:00:00Z) or a while ago (-30s, -5m, -2h, -1d);
   A and B are versions or TIMEs.
@@ -93,7 +96,10 @@ int fail(const v1::Error& error) {
   switch (error.code()) {
     case v1::ERROR_CODE_NOT_FOUND: return not_found;
     case v1::ERROR_CODE_INVALID_ARGUMENT: return usage_error;
-    case v1::ERROR_CODE_CORRUPT_RECORD: return problems;
+    case v1::ERROR_CODE_CORRUPT_RECORD:
+    case v1::ERROR_CODE_INVALID_TRANSFER:
+    case v1::ERROR_CODE_VERSION_CONFLICT:
+      return problems;
     default: return unusable;
   }
 }
@@ -162,7 +168,7 @@ std::optional<std::string> option(std::vector<std::string>& args, const std::str
 
 // A TIME argument (not a version), or an error saying so.
 session::result<google::protobuf::Timestamp> time_arg(const std::string& flag, const std::string& text) {
-  auto p = runtime::parse_point(text, TimeUtil::GetCurrentTime());
+  auto p = runtime::parse_point(text, souk::now_timestamp());
   if (!p || !std::holds_alternative<google::protobuf::Timestamp>(*p))
     return session::fail(v1::ERROR_CODE_INVALID_ARGUMENT,
                          flag + " wants a TIME: RFC 3339 or a while ago (-5m)");
@@ -222,7 +228,7 @@ std::optional<int> load_state(cli& c, const std::string& id, const std::string& 
   }
   if (auto e = open_journal(c)) return e;
   auto p = runtime::parse_point(point.empty() ? std::to_string(c.journal->version(id)) : point,
-                                TimeUtil::GetCurrentTime());
+                                souk::now_timestamp());
   if (!p) return fail(p.error());
   auto s = runtime::state_at(*c.journal, id, *p);
   if (!s) return fail(s.error());
@@ -309,7 +315,7 @@ int diff(cli& c) {
     if (auto e = fetch(c, "/v1/sessions/" + c.args[0] + "/diff?from=" + c.args[1] + "&to=" + c.args[2], d)) return *e;
   } else {
     if (auto e = open_journal(c)) return *e;
-    auto now = TimeUtil::GetCurrentTime();
+    auto now = souk::now_timestamp();
     auto a = runtime::parse_point(c.args[1], now), b = runtime::parse_point(c.args[2], now);
     if (!a) return fail(a.error());
     if (!b) return fail(b.error());
@@ -440,13 +446,15 @@ int export_session(cli& c) {
     v1::SessionState s;
     if (auto e = load_state(c, c.args[0], "", s)) return *e;
     session::transfer_request request;
-    auto now = TimeUtil::GetCurrentTime();
+    auto now = souk::now_timestamp();
     request.transfer_id = "soukctl-" + c.args[0] + "-" + std::to_string(s.version());
     request.to_agent_id = to;
     request.reason = reason;
     request.from_node = "soukctl";
     request.agent.set_agent_id(s.owner_agent_id());
-    transfer = session::export_transfer(s, request, now);
+    auto keys = runtime::load_transfer_keys(c.dir, {}, false);
+    if (!keys) return fail(keys.error());
+    transfer = session::export_transfer(s, request, now, *keys);
   }
   std::cout << to_json(transfer) << "\n";
   return ok;
@@ -474,8 +482,11 @@ int import_transfer(cli& c) {
     auto node = runtime::node::open(system, options);
     if (!node) return fail(node.error());
     runtime::node_client sessions(system, **node);
-    auto result = agents::accept_handoff(transfer, transfer.payload().to_agent_id(), "email",
-                                         (*node)->context(), sessions);
+    // Offline, the operator acts: the handoff is recorded as soukctl's.
+    const auto recorded = runtime::recorded_state((*node)->journal(), transfer);
+    auto result = agents::accept_handoff(transfer, {transfer.payload().to_agent_id(), "soukctl", "email"},
+                                         (*node)->context(), (*node)->transfer_keys(), sessions,
+                                         recorded ? &*recorded : nullptr);
     reply.set_accepted(result.accepted);
     reply.set_message(result.message);
     reply.set_version((*node)->journal().version(transfer.payload().session_id()));
@@ -510,7 +521,7 @@ int load_catalog(cli& c) {
 
 int retention(cli& c) {
   persistence::retention_options opts;
-  opts.now = TimeUtil::GetCurrentTime();
+  opts.now = souk::now_timestamp();
   auto days = [&](const std::string& name, std::chrono::seconds& into) -> bool {
     auto v = option(c.args, name);
     if (!v) return true;
@@ -578,8 +589,22 @@ int main(int argc, char** argv) {
   if (command == "export") return export_session(c);
   if (command == "import") return import_transfer(c);
   if (command == "hash-key") {
-    if (c.args.size() != 1) return usage(usage_error);
-    std::cout << gateway::hash_key(c.args[0]) << "\n";
+    // From standard input only: a key on the command line shows in `ps` and in the
+    // shell's history.
+    if (!c.args.empty()) {
+      std::cerr << "soukctl: hash-key reads the key from standard input, not the command "
+                   "line (where ps and shell history would show it): soukctl hash-key < FILE, "
+                   "or type it and press Ctrl-D\n";
+      return usage_error;
+    }
+    std::string key;
+    std::getline(std::cin, key);
+    if (!key.empty() && key.back() == '\r') key.pop_back();
+    if (key.empty()) {
+      std::cerr << "soukctl: hash-key: no key on standard input\n";
+      return usage_error;
+    }
+    std::cout << gateway::hash_key(key) << "\n";
     return ok;
   }
   if (c.online() && (command == "load-catalog" || command == "retention")) {

@@ -14,11 +14,8 @@
 #include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/time_util.h>
 
-#include "caf_fixture.hpp"
-#include "runtime/gateway/gateway.hpp"
-#include "runtime/gateway/http_client.hpp"
-#include "runtime/gateway/verifier.hpp"
-#include "store_fixture.hpp"
+#include "gateway_fixture.hpp"
+#include "souk/clock.hpp"
 
 namespace souk {
 namespace {
@@ -26,84 +23,9 @@ namespace {
 using namespace std::chrono_literals;
 using gateway::http_client;
 using gateway::http_reply;
-
-std::string entry(const std::string& agent, const std::string& key, const std::string& scopes) {
-  return agent + " " + gateway::hash_key(key) + " " + scopes;
-}
-
-struct gateway_fixture : testing::caf_system {
-  testing::temp_dir dir;
-  std::ostringstream log_text;
-  runtime::transition_log log{log_text};
-  std::unique_ptr<runtime::node> node;
-  std::unique_ptr<gateway::verifier> verifier;
-  std::unique_ptr<gateway::gateway> api;
-  std::unique_ptr<gateway::http_server> server;
-  std::string base;
-
-  explicit gateway_fixture(gateway::http_limits limits = {}) {
-    runtime::node_options options;
-    options.data_dir = dir.path.string();
-    options.journal_written_ahead = 1u << 20;
-    options.log = &log;
-    auto n = runtime::node::open(system, options);
-    BOOST_REQUIRE(n);
-    node = std::move(*n);
-    std::ifstream catalog(SOUK_SAMPLE_CATALOG);
-    BOOST_REQUIRE(node->reference().load_jsonl(catalog));
-    auto keys = gateway::api_keys::parse({
-        entry("chat-agent", "chat-key", "session:read session:write"),
-        entry("support", "support-key", "session:read"),
-        entry("inventory-sync", "inventory-key", "inventory:publish"),
-        entry("payments", "payment-key", "session:read session:write payment:authorize"),
-        entry("crm", "crm-key", "customer:publish"),
-        entry("ops", "admin-key", "admin"),
-    });
-    BOOST_REQUIRE(keys);
-    gateway::verifier_options vopts;
-    vopts.interval = 0ms;  // on demand in tests
-    verifier = std::make_unique<gateway::verifier>(system, *node, vopts);
-    api = std::make_unique<gateway::gateway>(system, *node, std::move(*keys), verifier.get());
-    server = std::make_unique<gateway::http_server>(*api, limits);
-    BOOST_REQUIRE(server->start("127.0.0.1", 0).empty());
-    base = "http://127.0.0.1:" + std::to_string(server->port());
-  }
-  ~gateway_fixture() {
-    server->stop();
-    verifier.reset();
-    node->shutdown();
-    api.reset();
-    system.await_all_actors_done();
-  }
-  http_client as(const std::string& key) { return http_client(base, key); }
-  http_reply command(const std::string& key, const std::string& session, const std::string& body,
-                     std::map<std::string, std::string> headers = {}) {
-    return as(key).request("POST", "/v1/sessions/" + session + "/commands", body, headers);
-  }
-  void start(const std::string& session) {
-    auto r = command("chat-key", session, R"({"startSession":{"customerId":"cust-1","channel":"chat"}})");
-    BOOST_REQUIRE_EQUAL(r.status, 200u);
-  }
-  std::string code(const http_reply& r) {
-    v1::Error e;
-    BOOST_REQUIRE(google::protobuf::util::JsonStringToMessage(r.body, &e).ok());
-    return v1::ErrorCode_Name(e.code());
-  }
-  v1::SessionState state(const std::string& session, const std::string& query = "") {
-    auto r = as("support-key").get("/v1/sessions/" + session + query);
-    BOOST_REQUIRE_EQUAL(r.status, 200u);
-    v1::SessionState s;
-    BOOST_REQUIRE(google::protobuf::util::JsonStringToMessage(r.body, &s).ok());
-    return s;
-  }
-  std::string metrics() { return http_client(base).get("/metrics").body; }
-};
-
-const char* add_one = R"({"addToCart":{"sku":"SKU-123","variantId":"blue-m","quantity":"1"}})";
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
+using testing::add_one;
+using testing::contains;
+using testing::gateway_fixture;
 
 }  // namespace
 
@@ -208,8 +130,8 @@ BOOST_AUTO_TEST_CASE(state_now_at_a_version_and_at_a_time) {
   gateway_fixture f;
   f.start("s1");
   BOOST_REQUIRE(f.command("chat-key", "s1", add_one).status == 200u);
-  auto before = google::protobuf::util::TimeUtil::GetCurrentTime();
-  std::this_thread::sleep_for(1100ms);  // event times are kept to the second
+  auto before = souk::now_timestamp();
+  std::this_thread::sleep_for(2ms);  // event times are kept to the microsecond
   BOOST_REQUIRE(f.command("chat-key", "s1", add_one).status == 200u);
   BOOST_TEST(f.state("s1").cart().lines(0).quantity() == 2);
   BOOST_TEST(f.state("s1", "?version=2").cart().lines(0).quantity() == 1);
