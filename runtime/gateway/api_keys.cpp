@@ -5,6 +5,7 @@
 
 #include "session/scopes.hpp"
 #include "session/transfer.hpp"
+#include "session/validate.hpp"
 
 namespace souk::gateway {
 namespace {
@@ -39,6 +40,11 @@ session::result<api_keys> api_keys::parse(const std::vector<std::string>& entrie
     entry e;
     std::string hash, scope;
     in >> e.who.agent_id >> hash;
+    if (!session::valid_identifier(e.who.agent_id))
+      return session::fail(v1::ERROR_CODE_INVALID_ARGUMENT,
+                           "api key entry " + std::to_string(i + 1) +
+                               ": the agent id is not an identifier (1-128 bytes of UTF-8 "
+                               "without control characters)");
     auto bad = [&](const std::string& why) {
       return session::fail(v1::ERROR_CODE_INVALID_ARGUMENT,
                            "api key entry " + std::to_string(i + 1) + " (" + e.who.agent_id +
@@ -48,7 +54,7 @@ session::result<api_keys> api_keys::parse(const std::vector<std::string>& entrie
     if (hash.rfind("sha256:", 0) != 0 || hash.size() != 7 + 64 ||
         hash.find_first_not_of("0123456789abcdef", 7) != std::string::npos)
       return bad("the key must be given as sha256: and 64 lowercase hex digits "
-                 "(soukctl hash-key KEY prints it)");
+                 "(soukctl hash-key prints it)");
     e.hash = hash.substr(7);
     while (in >> scope) {
       if (std::find(known_scopes.begin(), known_scopes.end(), scope) == known_scopes.end())
@@ -59,6 +65,22 @@ session::result<api_keys> api_keys::parse(const std::vector<std::string>& entrie
     keys.keys_.push_back(std::move(e));
   }
   return keys;
+}
+
+std::vector<std::string> api_keys::example_keys() const {
+  // The keys README.md and tools/souk-node/souk-node.ini show: anybody can guess them.
+  static const std::vector<std::string> examples = [] {
+    std::vector<std::string> hashes;
+    for (const char* key : {"chat-agent-key", "support-key", "inventory-key", "payments-key", "payment-key",
+                            "crm-key", "ops-key", "email-agent-key", "admin-key"})
+      hashes.push_back(session::sha256_hex(key));
+    return hashes;
+  }();
+  std::vector<std::string> agents;
+  for (const auto& e : keys_)
+    if (std::find(examples.begin(), examples.end(), e.hash) != examples.end())
+      agents.push_back(e.who.agent_id);
+  return agents;
 }
 
 std::optional<identity> api_keys::authenticate(std::string_view authorization) const {

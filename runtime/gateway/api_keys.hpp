@@ -26,6 +26,9 @@ class api_keys {
   /// The identity whose key is the bearer token in an Authorization header value.
   std::optional<identity> authenticate(std::string_view authorization) const;
   std::size_t size() const { return keys_.size(); }
+  /// The agents whose key is one of the examples README.md and souk-node.ini show
+  /// ("chat-agent-key", "ops-key", ...): keys anybody can guess, fit for a demo only.
+  std::vector<std::string> example_keys() const;
 
  private:
   struct entry {

@@ -48,6 +48,22 @@ http_client::~http_client() = default;
 http_reply http_client::request(const std::string& method, const std::string& target,
                                 const std::string& body,
                                 const std::map<std::string, std::string>& headers) {
+  // Beast throws on what it cannot put in a request (a field over 64 KiB, say): an
+  // answer of no status, like any other failure to ask.
+  try {
+    return exchange(method, target, body, headers);
+  } catch (const std::exception& e) {
+    impl_->stream.reset();
+    impl_->buffer.clear();
+    http_reply out;
+    out.body = std::string("cannot send the request: ") + e.what();
+    return out;
+  }
+}
+
+http_reply http_client::exchange(const std::string& method, const std::string& target,
+                                 const std::string& body,
+                                 const std::map<std::string, std::string>& headers) {
   http::request<http::string_body> req{http::string_to_verb(method), target, 11};
   req.set(http::field::host, impl_->host);
   req.keep_alive(true);

@@ -19,6 +19,7 @@ class http_client {
   /// `base` is "http://HOST:PORT"; connects on first use and again after a close.
   explicit http_client(std::string base, std::string api_key = {});
   ~http_client();
+  /// Never throws: a request it cannot make or send has status 0 and says why in body.
   http_reply request(const std::string& method, const std::string& target,
                      const std::string& body = {},
                      const std::map<std::string, std::string>& headers = {});
@@ -28,6 +29,8 @@ class http_client {
   }
 
  private:
+  http_reply exchange(const std::string& method, const std::string& target,
+                      const std::string& body, const std::map<std::string, std::string>& headers);
   struct impl;
   std::unique_ptr<impl> impl_;
 };

@@ -51,7 +51,7 @@ printf 'secret\n' | $ctl hash-key | grep -Eq '^sha256:[0-9a-f]{64}$' || fail "ha
 expect_exit 2 $ctl hash-key secret   # never on the command line
 
 # Online, against a node on the same data.
-printf '[gateway]\napi-keys=["support %s session:read", "ops %s admin"]\nverify-interval=0\n' \
+printf '[gateway]\napi-keys=["support %s session:read", "ops %s admin"]\nverify-interval=0s\n' \
   "$(echo support-key | $ctl hash-key)" "$(echo ops-key | $ctl hash-key)" > "$dir/node.ini"
 "$node" --http 127.0.0.1:0 --data-dir "$dir/data" --journal-preallocate-mb=8 --config "$dir/node.ini" --log-file "$dir/log" > "$dir/node.out" 2>&1 &
 pid=$!

@@ -15,8 +15,10 @@
 #include <iostream>
 #include <memory>
 #include <thread>
+#include <tuple>
 #include <vector>
 
+#include <boost/asio/ip/address.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 
@@ -24,6 +26,7 @@
 #include "runtime/gateway/verifier.hpp"
 #include "runtime/node.hpp"
 #include "session/session_actor.hpp"
+#include "session/transfer.hpp"
 
 namespace {
 
@@ -34,17 +37,22 @@ struct node_config : caf::actor_system_config {
   std::string node_id = "node-1";
   std::string load_catalog;
   size_t snapshot_every = 100;
-  size_t idle_timeout_ms = 3600 * 1000;
+  // Durations as CAF reads them on the command line and in the file alike ("30min",
+  // "15s", "500ms"). (CAF's add_ms, a size_t in ms, crashed when given on the command
+  // line.)
+  caf::timespan idle_timeout = std::chrono::hours(1);
   size_t max_live_sessions = 100000;
   size_t journal_preallocate_mb = 1024;
   std::string http;  // HOST:PORT
   std::string log_file;
   std::vector<std::string> api_keys;
+  std::vector<std::string> transfer_keys;
+  bool demo = false;
   size_t http_threads = 2;
   size_t max_connections = 1024;
   size_t body_limit = 1 << 20;
-  size_t request_timeout_ms = 15000;
-  size_t verify_interval_ms = 60000;
+  caf::timespan request_timeout = std::chrono::seconds(15);
+  caf::timespan verify_interval = std::chrono::seconds(60);
   size_t verify_sample = 20;
 
   node_config() {
@@ -59,7 +67,7 @@ struct node_config : caf::actor_system_config {
         .add(load_catalog, "load-catalog",
              "load reference data (JSON lines of souk.v1.ReferenceRecord) before serving")
         .add(snapshot_every, "snapshot-every", "events between a session's snapshots")
-        .add_ms(idle_timeout_ms, "idle-timeout", "passivate a session idle this long (ms)")
+        .add(idle_timeout, "idle-timeout", "passivate a session idle this long (e.g. 30min)")
         .add(max_live_sessions, "max-live-sessions",
              "live sessions beyond this passivate, least recently used first")
         .add(journal_preallocate_mb, "journal-preallocate-mb",
@@ -68,22 +76,39 @@ struct node_config : caf::actor_system_config {
              "(0: off)")
         .add(http, "http", "serve the HTTP gateway on HOST:PORT (e.g. 127.0.0.1:8080)")
         .add(log_file, "log-file",
-             "append the JSON-lines transition log here (default: stdout with --http)");
+             "append the JSON-lines transition log here (default: stdout with --http)")
+        .add(demo, "demo",
+             "a demo: serve the example API keys (souk-node.ini's) on any address, not only "
+             "on loopback");
     opt_group{custom_options_, "gateway"}
         .add(api_keys, "api-keys",
              "callers: \"AGENT_ID sha256:HEX SCOPE...\" each (soukctl hash-key < KEYFILE)")
+        .add(transfer_keys, "transfer-keys",
+             "keys sealing StateTransfers: \"ID:HEX\" each (a secret of 32+ bytes in hex; "
+             "the first signs, all verify), shared by nodes that exchange transfers; the "
+             "data directory's transfer.key is always one")
         .add(http_threads, "threads", "I/O threads serving HTTP")
         .add(max_connections, "max-connections", "open connections beyond this get 503")
         .add(body_limit, "body-limit", "request bodies above this many bytes get 413")
-        .add_ms(request_timeout_ms, "request-timeout",
-                "a request must arrive whole within this (ms); idle keep-alive closes then")
-        .add_ms(verify_interval_ms, "verify-interval",
-                "the background verifier's round (ms); 0 turns it off")
+        .add(request_timeout, "request-timeout",
+             "a request must arrive whole within this (e.g. 15s); idle keep-alive closes then")
+        .add(verify_interval, "verify-interval",
+             "the background verifier's round (e.g. 60s); 0s turns it off")
         .add(verify_sample, "verify-sample", "sessions the verifier replays per round");
   }
 };
 
 }  // namespace
+
+// Whether HOST:PORT names a loopback address (127.0.0.0/8, ::1, localhost).
+bool loopback(const std::string& http) {
+  auto host = http.substr(0, http.rfind(':'));
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host == "localhost") return true;
+  boost::system::error_code ec;
+  auto address = boost::asio::ip::make_address(host, ec);
+  return !ec && address.is_loopback();
+}
 
 // "--http 127.0.0.1:8080" and "--config FILE" as well as CAF's "--http=..." and
 // "--config-file=...".
@@ -125,7 +150,7 @@ int main(int argc, char** argv) {
   options.data_dir = cfg.data_dir;
   options.node_id = cfg.node_id;
   options.snapshot_every = cfg.snapshot_every;
-  options.idle_timeout = std::chrono::milliseconds(cfg.idle_timeout_ms);
+  options.idle_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(cfg.idle_timeout);
   options.max_live_sessions = cfg.max_live_sessions;
   options.journal_written_ahead = cfg.journal_preallocate_mb << 20;
   std::unique_ptr<std::ofstream> log_file;
@@ -143,10 +168,37 @@ int main(int argc, char** argv) {
     log = std::make_unique<runtime::transition_log>(std::cout);
   }
   options.log = log.get();
+  options.transfer_keys = cfg.transfer_keys;
+  if (auto keys = session::transfer_keys::parse(cfg.transfer_keys); !keys) {
+    std::cerr << "souk-node: gateway.transfer-keys: " << keys.error().message() << "\n";
+    return 2;
+  }
+  // Durations CAF read, in the ranges that make sense (a huge one wraps around).
+  using std::chrono::hours, std::chrono::milliseconds, std::chrono::seconds;
+  for (auto [name, value, least, most, range] :
+       {std::tuple{"idle-timeout", cfg.idle_timeout, caf::timespan{seconds(1)},
+                   caf::timespan{hours(24 * 365)}, "1s and 365d"},
+        std::tuple{"gateway.request-timeout", cfg.request_timeout,
+                   caf::timespan{milliseconds(100)}, caf::timespan{hours(24)}, "100ms and 24h"},
+        std::tuple{"gateway.verify-interval", cfg.verify_interval, caf::timespan{0},
+                   caf::timespan{hours(24 * 365)}, "0s (off) and 365d"}})
+    if (value < least || value > most) {
+      std::cerr << "souk-node: " << name << " must be between " << range << "\n";
+      return 2;
+    }
   auto keys = gateway::api_keys::parse(cfg.api_keys);
   if (!keys) {
     std::cerr << "souk-node: gateway.api-keys: " << keys.error().message() << "\n";
     return 2;
+  }
+  if (!cfg.http.empty() && !cfg.demo && !loopback(cfg.http)) {
+    if (auto guessable = keys->example_keys(); !guessable.empty()) {
+      std::cerr << "souk-node: refusing to serve " << cfg.http << " with the example API keys of "
+                << guessable.size() << " agents (" << guessable.front()
+                << "...): anybody can guess them. Make your own (soukctl hash-key), "
+                   "serve on loopback, or say --demo\n";
+      return 2;
+    }
   }
   auto node = runtime::node::open(system, options);
   if (!node) {
@@ -155,6 +207,7 @@ int main(int argc, char** argv) {
   }
   if (!cfg.load_catalog.empty()) {
     std::ifstream in(cfg.load_catalog);
+    if (!std::filesystem::is_regular_file(cfg.load_catalog)) in.setstate(std::ios::failbit);
     auto counts = in ? (*node)->reference().load_jsonl(in)
                      : persistence::result<persistence::reference_counts>(make_unexpected(
                            persistence::storage_error(v1::ERROR_CODE_NOT_FOUND,
@@ -178,14 +231,15 @@ int main(int argc, char** argv) {
       return 2;
     }
     gateway::verifier_options vopts;
-    vopts.interval = std::chrono::milliseconds(cfg.verify_interval_ms);
+    vopts.interval = std::chrono::duration_cast<std::chrono::milliseconds>(cfg.verify_interval);
     vopts.sample = cfg.verify_sample;
     verifier = std::make_unique<gateway::verifier>(system, **node, vopts);
     api = std::make_unique<gateway::gateway>(system, **node, std::move(*keys), verifier.get());
     gateway::http_limits limits;
     limits.max_connections = cfg.max_connections;
     limits.body_limit = cfg.body_limit;
-    limits.request_timeout = std::chrono::milliseconds(cfg.request_timeout_ms);
+    limits.request_timeout =
+        std::chrono::duration_cast<std::chrono::milliseconds>(cfg.request_timeout);
     server = std::make_unique<gateway::http_server>(*api, limits);
     if (auto error = server->start(cfg.http.substr(0, colon), static_cast<unsigned short>(port),
                                    cfg.http_threads);

@@ -14,7 +14,7 @@ chromium=$(command -v chromium || command -v chromium-browser || true)
 
 "$demo" --data-dir "$dir/data" --catalog "$catalog" > "$dir/demo.out" 2>&1
 hash=$(printf %s support-key | sha256sum | cut -d' ' -f1)
-printf '[gateway]\napi-keys=["support sha256:%s session:read"]\nverify-interval=0\n' "$hash" > "$dir/node.ini"
+printf '[gateway]\napi-keys=["support sha256:%s session:read"]\nverify-interval=0s\n' "$hash" > "$dir/node.ini"
 "$node" --http 127.0.0.1:0 --data-dir "$dir/data" --journal-preallocate-mb=8 --config "$dir/node.ini" --log-file "$dir/log" > "$dir/node.out" 2>&1 &
 pid=$!
 for _ in $(seq 100); do grep -q "HTTP on" "$dir/node.out" && break; sleep 0.05; done
