@@ -142,6 +142,7 @@ std::optional<v1::Error> journal::recover() {
 
   lmdb::cursor c(*t, log_);
   for (bool ok = c.seek(u64_key(indexed_through + 1)); ok; ok = c.next()) {
+    if (c.key().size() != 8) return corrupt("a log key of " + std::to_string(c.key().size()) + " bytes");
     uint64_t position = get_u64(c.key().data());
     auto event = decode_event(c.value(), "log record at position " + std::to_string(position));
     if (!event) return event.error();
@@ -521,6 +522,8 @@ result<std::vector<v1::SessionRecord>> journal::sessions_by_activity(std::size_t
   lmdb::cursor c(*t, activity_);
   std::size_t wanted = limit > SIZE_MAX - tails.size() ? SIZE_MAX : limit + tails.size();
   for (bool ok = c.last(); ok && out.size() < wanted; ok = c.prev()) {
+    if (c.key().size() < 8) return make_unexpected(corrupt("an activity key of " +
+                                                           std::to_string(c.key().size()) + " bytes"));
     std::string session_id(c.key().substr(8));
     if (tails.count(session_id)) continue;
     auto stored = t->get(sessions_, session_id);

@@ -30,8 +30,11 @@ constexpr const char* meta_archived_through = "archived_through";
 constexpr double index_ride_along = 1.5;
 constexpr std::size_t index_slice_bytes = 64 * 1024;
 
+// Milliseconds since the epoch; a time out of Timestamp's range (a damaged record) at
+// the nearer end of it, so that no product overflows.
 inline int64_t to_ms(const google::protobuf::Timestamp& t) {
-  return t.seconds() * 1000 + t.nanos() / 1000000;
+  const int64_t seconds = std::clamp<int64_t>(t.seconds(), -62135596800, 253402300799);
+  return seconds * 1000 + std::clamp<int32_t>(t.nanos(), 0, 999999999) / 1000000;
 }
 
 inline google::protobuf::Timestamp from_ms(int64_t ms) {

@@ -44,6 +44,8 @@ result<retention_report> journal::retention(const retention_options& opts) {
       if (!t) return make_unexpected(t.error());
       lmdb::cursor c(*t, log_);
       for (bool ok = c.first(); ok && chunk.size() < chunk_size; ok = c.next()) {
+        if (c.key().size() != 8)
+          return make_unexpected(corrupt("a log key of " + std::to_string(c.key().size()) + " bytes"));
         uint64_t position = get_u64(c.key().data());
         auto event = decode_event(c.value(), "log record at position " + std::to_string(position));
         if (!event) return make_unexpected(event.error());

@@ -20,10 +20,22 @@ bool valid_money(const v1::Money& money) {
 
 }  // namespace
 
+// LMDB's longest key (mdb_env_get_maxkeysize, 511 in Debian's build): a key beyond it
+// is no record's, and one the tables would fail to store.
+constexpr std::size_t max_key_bytes = 511;
+
 std::optional<v1::Error> check_record(const v1::ReferenceRecord& record) {
   auto bad = [](std::string what) {
     return storage_error(v1::ERROR_CODE_INVALID_ARGUMENT, std::move(what));
   };
+  const std::size_t key_bytes =
+      record.has_product()    ? record.product().sku().size()
+      : record.has_stock()    ? record.stock().sku().size() + 1 + record.stock().variant_id().size()
+      : record.has_discount() ? record.discount().code().size()
+                              : record.customer().customer_id().size();
+  if (key_bytes > max_key_bytes)
+    return bad("a reference record's key (sku, variant, code or customer id) is longer than " +
+               std::to_string(max_key_bytes) + " bytes");
   switch (record.record_case()) {
     case v1::ReferenceRecord::kProduct: {
       const auto& p = record.product();
@@ -84,6 +96,7 @@ result<std::unique_ptr<reference_tables>> reference_tables::open(const std::stri
 
 template <class Message>
 result<std::optional<Message>> reference_tables::read(MDB_dbi db, std::string_view key) const {
+  if (key.empty() || key.size() > max_key_bytes) return std::optional<Message>{};  // none such
   auto t = env_->begin_read();
   if (!t) return make_unexpected(t.error());
   auto value = t->get(db, key);

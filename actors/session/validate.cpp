@@ -72,7 +72,8 @@ const type_rules& rules_for(const pb::Descriptor* type) {
   rules.timestamp = type->full_name() == "google.protobuf.Timestamp";
   for (int i = 0; i < type->field_count() && !rules.timestamp; ++i) {
     const field* f = type->field(i);
-    rule r{f};
+    rule r;
+    r.f = f;
     const auto& limits = f->options().GetExtension(v1::limits);
     if (limits.session_id()) r.text = kind::session_id;
     if (limits.identifier()) r.text = kind::identifier, r.max_bytes = identifier_bytes;

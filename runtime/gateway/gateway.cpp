@@ -248,11 +248,11 @@ void gateway::handle(http_request request, std::shared_ptr<responder> respond) {
   impl_->handle(std::move(x));
 }
 
-void gateway::refused(unsigned status, std::string_view code, std::string_view why) {
+// `why`, the server's own words, is left out of the log like every message.
+void gateway::refused(unsigned status, std::string_view code, std::string_view /*why*/) {
   auto& m = impl_->node.metrics();
   if (status == 413 || status == 431) m.bad_requests.add();
   else m.overloaded.add();
-  (void)why;  // the server's own words, kept out of the log like every message
   if (auto* log = impl_->node.log()) log->refusal(static_cast<int>(status), "-", "-", "-", code, "");
 }
 

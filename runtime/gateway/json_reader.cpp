@@ -353,12 +353,15 @@ class reader {
       case field::CPPTYPE_DOUBLE: {
         std::string_view t;
         if (!number(t)) return false;
-        // protobuf reads a number without '.' or exponent as an integer (so "-0" is
-        // 0) and refuses one a double cannot hold exactly.
+        // protobuf reads a number without '.' or exponent as a 64-bit integer (so "-0"
+        // is 0), then rounds it to the nearest double, as its printer writes doubles of
+        // up to 17 digits; a longer one this reader refuses.
         bool integral = t.find_first_of(".eE") == std::string_view::npos;
+        int64_t whole = 0;
+        if (integral && t != "-0" && !to_integer(t, whole)) return fail("a number out of range");
         double v;
         auto [end, error] = std::from_chars(t.data(), t.data() + t.size(), v);
-        if ((integral && t.size() > 15) || error != std::errc() || end != t.data() + t.size())
+        if (error != std::errc() || end != t.data() + t.size())
           return fail("a number out of range");
         if (integral && v == 0) v = 0;
         add ? r->AddDouble(&m, f, v) : r->SetDouble(&m, f, v);

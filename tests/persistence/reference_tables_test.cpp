@@ -55,6 +55,24 @@ BOOST_AUTO_TEST_CASE(a_bad_line_is_named_and_nothing_is_written) {
   }
 }
 
+// A key LMDB cannot hold is refused at load (400 over HTTP), and looked up it is no
+// record, not a storage failure.
+BOOST_AUTO_TEST_CASE(keys_longer_than_lmdb_takes_are_refused_and_found_nowhere) {
+  temp_dir dir;
+  auto tables = persistence::reference_tables::open(dir.str());
+  BOOST_REQUIRE(tables);
+  const std::string long_sku(600, 'S');
+  std::istringstream in(R"({"stock": {"sku": ")" + long_sku + R"(", "available": "1"}})" "\n");
+  auto counts = (*tables)->load_jsonl(in);
+  BOOST_REQUIRE(!counts);
+  BOOST_TEST(counts.error().code() == v1::ERROR_CODE_INVALID_ARGUMENT);
+  auto found = (*tables)->product(long_sku);
+  BOOST_REQUIRE(found);
+  BOOST_TEST(!*found);
+  BOOST_TEST(!*(*tables)->stock(long_sku, "x"));
+  BOOST_TEST(!*(*tables)->customer(std::string(2000, 'c')));
+}
+
 BOOST_AUTO_TEST_CASE(the_shipped_sample_catalog_loads) {
   temp_dir dir;
   auto tables = persistence::reference_tables::open(dir.str());

@@ -8,6 +8,7 @@
 #include <google/protobuf/util/time_util.h>
 
 #include "persistence/journal.hpp"
+#include "persistence/lmdb/env.hpp"
 
 namespace souk::testing {
 
@@ -67,5 +68,28 @@ inline std::unique_ptr<persistence::journal> open_journal(const temp_dir& dir,
   if (!j) BOOST_FAIL("cannot open journal: " << j.error().message());
   return std::move(*j);
 }
+
+// The journal's LMDB environment opened directly, with one named DB.
+inline std::unique_ptr<persistence::lmdb::env> open_raw(const temp_dir& dir, const char* db) {
+  persistence::lmdb::env::options opts;
+  opts.path = dir.str() + "/journal";
+  opts.dbs = {db};
+  auto env = persistence::lmdb::env::open(opts);
+  if (!env) BOOST_FAIL("cannot open the journal's env: " << env.error().message());
+  return std::move(*env);
+}
+
+// Flips one byte of a stored value behind the journal's back.
+inline void damage(const temp_dir& dir, const char* db, const std::string& key) {
+  auto env = open_raw(dir, db);
+  auto t = env->begin_write();
+  auto value = t->get(env->db(db), key);
+  BOOST_REQUIRE(value && *value);
+  std::string damaged(**value);
+  damaged[damaged.size() / 2] ^= 0x40;
+  BOOST_REQUIRE(t->put(env->db(db), key, damaged) == 0);
+  BOOST_REQUIRE(!t->commit());
+}
+
 
 }  // namespace souk::testing

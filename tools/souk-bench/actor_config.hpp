@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdlib>
+#include <string>
 
 #include <caf/actor_system_config.hpp>
 #include <caf/atom.hpp>
@@ -18,8 +19,9 @@ struct actor_config : caf::actor_system_config {
     session::add_session_message_types(*this);
     const char* threads = std::getenv("SOUK_THREADS");
     set("scheduler.max-threads", threads ? std::atoi(threads) : 2);
-    const char* policy = std::getenv("SOUK_SCHEDULER");
-    set("scheduler.policy", caf::atom_from_string(policy ? policy : "sharing"));
+    const char* given = std::getenv("SOUK_SCHEDULER");
+    const std::string policy = given ? given : "sharing";
+    set("scheduler.policy", caf::atom_from_string({policy.data(), policy.size()}));
   }
 };
 

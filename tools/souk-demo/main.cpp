@@ -214,7 +214,7 @@ int main(int argc, char** argv) {
       day->say(*day->chat, "Ana", "ana", "add two");
       day->say(*day->chat, "Ana", "ana", "apply MARCH10");
     });
-    std::thread cara([&] {
+    std::thread cara([&, tee = tee, tee_color = tee_color] {  // (bindings are not captured)
       day->say(*day->chat, "Cara", "cara", "show me the " + tee);
       day->say(*day->chat, "Cara", "cara", "do you have it in " + tee_color + "?");
     });
