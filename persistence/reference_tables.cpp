@@ -188,7 +188,8 @@ std::optional<v1::Error> reference_tables::put(const v1::ReferenceRecord& record
   }
 }
 
-result<reference_counts> reference_tables::load_jsonl(std::istream& in) {
+result<reference_counts> reference_tables::load_jsonl(std::istream& in,
+                                                      const record_check& check) {
   std::vector<v1::ReferenceRecord> records;
   reference_counts counts;
   std::string line;
@@ -202,6 +203,7 @@ result<reference_counts> reference_tables::load_jsonl(std::istream& in) {
       error = storage_error(v1::ERROR_CODE_INVALID_ARGUMENT, std::string(status.message()));
     else
       error = check_record(record);
+    if (!error && check) error = check(record);
     if (error) {
       error->set_message("line " + std::to_string(number) + ": " + error->message());
       return make_unexpected(*error);

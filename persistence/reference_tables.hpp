@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <istream>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -44,7 +45,10 @@ class reference_tables {
   /// Loads JSON lines of ReferenceRecord (protobuf JSON mapping; blank lines and lines
   /// starting with # are skipped) in one transaction: all lines or, on the first bad
   /// one, none — the error names its line number.
-  result<reference_counts> load_jsonl(std::istream& in);
+  /// `check`, when given, is asked about each record too (the tools pass the session
+  /// core's check_limits, which persistence cannot see); its error refuses the load.
+  using record_check = std::function<std::optional<v1::Error>(const v1::ReferenceRecord&)>;
+  result<reference_counts> load_jsonl(std::istream& in, const record_check& check = nullptr);
   result<reference_counts> counts() const;
 
  private:

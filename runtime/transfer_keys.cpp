@@ -17,13 +17,24 @@ session::result<session::transfer_keys> load_transfer_keys(
     const std::string& data_dir, const std::vector<std::string>& configured, bool create) {
   if (auto parsed = session::transfer_keys::parse(configured); !parsed)
     return make_unexpected(parsed.error());
+  for (const auto& entry : configured)
+    if (entry.rfind("local:", 0) == 0)
+      return session::fail(v1::ERROR_CODE_INVALID_ARGUMENT,
+                           "transfer key id \"local\" is the data directory's own key; "
+                           "name configured keys otherwise");
   const std::string path = (std::filesystem::path(data_dir) / local_transfer_key_file).string();
   auto failed = [&](const std::string& what) {
     return session::fail(v1::ERROR_CODE_STORAGE_FAILURE, path + ": " + what);
   };
   std::string hex;
-  if (std::ifstream in(path); in) {
-    std::getline(in, hex);
+  std::error_code missing;
+  if (std::filesystem::exists(path, missing)) {
+    // There: read it, or fail. Never made anew over one that cannot be read, which
+    // would leave every transfer sealed with the old key unreadable.
+    std::ifstream in(path);
+    if (!in || !std::getline(in, hex)) return failed("cannot be read");
+  } else if (missing) {
+    return failed(missing.message());
   } else if (!create) {
     return failed("missing (the node makes it on its first start)");
   } else {

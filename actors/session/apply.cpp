@@ -4,14 +4,9 @@
 #include <string>
 #include <string_view>
 
-#include "limits.hpp"
-#include "queries.hpp"
-#include "validate.hpp"
 
 namespace souk::session {
 namespace {
-
-constexpr int64_t max_valid_seconds = 253'402'300'799;  // 9999-12-31T23:59:59Z
 
 v1::CartLine* find_line(v1::Transaction& cart, const std::string& sku,
                         const std::string& variant_id) {
@@ -238,7 +233,7 @@ void apply_body(v1::SessionState& state, const v1::Event& event) {
       attribute.set_value(b.value());
       attribute.set_source(b.source());
       *attribute.mutable_fetched_at() = event.at();
-      // In range: check_body bounds the ttl and the time it leads to.
+      // In range: check_event bounds the time the ttl leads to.
       attribute.mutable_expires_at()->set_seconds(event.at().seconds() + b.ttl_seconds());
       attribute.mutable_expires_at()->set_nanos(event.at().nanos());
       break;
@@ -332,147 +327,7 @@ void apply_body(v1::SessionState& state, const v1::Event& event) {
   }
 }
 
-std::optional<v1::Error> out_of_range(const v1::SessionState& state, const v1::Event& event,
-                                      const std::string& what) {
-  return make_error(v1::ERROR_CODE_INVALID_ARGUMENT,
-                    "event " + std::to_string(event.seq()) + " cannot apply: " + what,
-                    state.version());
-}
-
-std::optional<v1::Error> over_limit(const v1::SessionState& state, const std::string& what,
-                                    int limit) {
-  return make_error(v1::ERROR_CODE_LIMIT_EXCEEDED,
-                    "a session holds at most " + std::to_string(limit) + " " + what,
-                    state.version());
-}
-
-bool valid_amount(const v1::Money& money) {
-  return money.minor_units() >= 0 && money.minor_units() <= max_amount;
-}
-
-// What apply_body needs of an event's values so that it cannot overflow, leave the
-// state's limits (limits.hpp) or store a time that cannot be printed. decide refuses
-// such commands first, with reasons of their own; this keeps a stored event from ever
-// carrying them.
-std::optional<v1::Error> check_body(const v1::SessionState& state, const v1::Event& event) {
-  auto invalid = [&](const std::string& what) { return out_of_range(state, event, what); };
-  if (!valid_timestamp(event.at())) return invalid("its time is out of range");
-  const auto& cart = state.cart();
-  switch (event.body_case()) {
-    case v1::Event::kVariantSelected: {
-      const auto& selected = state.conversation().selected_variants();
-      if (selected.size() >= static_cast<std::size_t>(max_selected_variants) &&
-          !selected.count(event.variant_selected().sku()))
-        return over_limit(state, "selected variants", max_selected_variants);
-      return std::nullopt;
-    }
-    case v1::Event::kCartItemAdded: {
-      const auto& b = event.cart_item_added();
-      if (b.quantity() < 1 || b.quantity() > max_line_quantity)
-        return invalid("a quantity out of range");
-      if (!valid_amount(b.unit_price())) return invalid("a price out of range");
-      if (const auto* line = session::find_line(cart, b.sku(), b.variant_id())) {
-        if (line->quantity() < 0 || line->quantity() > max_line_quantity - b.quantity())
-          return make_error(v1::ERROR_CODE_LIMIT_EXCEEDED,
-                            "a cart line holds at most " + std::to_string(max_line_quantity) +
-                                " units",
-                            state.version());
-      } else if (cart.lines_size() >= max_cart_lines) {
-        return over_limit(state, "cart lines", max_cart_lines);
-      }
-      return std::nullopt;
-    }
-    case v1::Event::kCartItemQuantitySet: {
-      const auto q = event.cart_item_quantity_set().quantity();
-      if (q < 1 || q > max_line_quantity) return invalid("a quantity out of range");
-      return std::nullopt;
-    }
-    case v1::Event::kCartLineAdjusted:
-      if (event.cart_line_adjusted().to_quantity() > max_line_quantity)
-        return invalid("a quantity out of range");
-      return std::nullopt;
-    case v1::Event::kDiscountApplied: {
-      const auto& b = event.discount_applied();
-      if (b.percent_off_bp() < 0 || b.percent_off_bp() > 10000)
-        return invalid("a percentage out of range");
-      if (!valid_amount(b.amount_off())) return invalid("an amount out of range");
-      if (b.has_expires_at() && !valid_timestamp(b.expires_at()))
-        return invalid("an expiry out of range");
-      if (cart.discounts_size() >= max_cart_discounts)
-        return over_limit(state, "discounts on a cart", max_cart_discounts);
-      return std::nullopt;
-    }
-    case v1::Event::kShippingMethodSelected:
-      if (!valid_amount(event.shipping_method_selected().price()))
-        return invalid("a price out of range");
-      return std::nullopt;
-    case v1::Event::kPreferenceLearned: {
-      const auto& preferences = state.customer().preferences();
-      if (preferences.size() >= static_cast<std::size_t>(max_preferences) &&
-          !preferences.count(event.preference_learned().key()))
-        return over_limit(state, "preferences", max_preferences);
-      return std::nullopt;
-    }
-    case v1::Event::kAttributeFetched: {
-      const auto& b = event.attribute_fetched();
-      if (b.ttl_seconds() < 1 || b.ttl_seconds() > max_ttl_seconds ||
-          event.at().seconds() > max_valid_seconds - b.ttl_seconds())
-        return invalid("a time to live out of range");
-      const auto& attributes = state.customer().attributes();
-      if (attributes.size() >= static_cast<std::size_t>(max_attributes) &&
-          !attributes.count(b.name()))
-        return over_limit(state, "attributes", max_attributes);
-      return std::nullopt;
-    }
-    case v1::Event::kPaymentInitiated:
-      if (!valid_amount(event.payment_initiated().amount()))
-        return invalid("an amount out of range");
-      if (state.payments_size() >= max_payment_attempts)
-        return over_limit(state, "payment attempts", max_payment_attempts);
-      return std::nullopt;
-    case v1::Event::kCheckoutCompleted:
-      if (!valid_amount(event.checkout_completed().total()))
-        return invalid("an amount out of range");
-      return std::nullopt;
-    case v1::Event::kOpenQuestionRaised:
-      if (state.conversation().open_questions_size() >= max_open_questions)
-        return over_limit(state, "open questions", max_open_questions);
-      return std::nullopt;
-    default:
-      return std::nullopt;
-  }
-}
-
-std::optional<v1::Error> validate(const v1::SessionState& state, const v1::Event& event) {
-  if (event.body_case() == v1::Event::BODY_NOT_SET)
-    return make_error(v1::ERROR_CODE_UNKNOWN_EVENT,
-                      "event " + event.event_id() + " has no body this build knows",
-                      state.version());
-  if (event.seq() != state.version() + 1)
-    return make_error(v1::ERROR_CODE_OUT_OF_ORDER_EVENT,
-                      "event seq " + std::to_string(event.seq()) + " does not follow version " +
-                          std::to_string(state.version()),
-                      state.version());
-  if (state.version() == 0 && !event.has_session_started())
-    return make_error(v1::ERROR_CODE_SESSION_NOT_STARTED,
-                      "the first event of a session must be SessionStarted");
-  if (state.version() > 0 && event.has_session_started())
-    return make_error(v1::ERROR_CODE_SESSION_ALREADY_STARTED,
-                      "session " + state.session_id() + " was already started",
-                      state.version());
-  if (state.version() > 0 && event.session_id() != state.session_id())
-    return make_error(v1::ERROR_CODE_INVALID_ARGUMENT,
-                      "event of session " + event.session_id() + " applied to session " +
-                          state.session_id(),
-                      state.version());
-  return check_body(state, event);
-}
-
 }  // namespace
-
-std::optional<v1::Error> check_event(const v1::SessionState& state, const v1::Event& event) {
-  return validate(state, event);
-}
 
 std::optional<v1::Error> apply_to(v1::SessionState& state, const v1::Event& event) {
   const v1::Event* current = &event;
@@ -482,7 +337,7 @@ std::optional<v1::Error> apply_to(v1::SessionState& state, const v1::Event& even
     if (auto error = upgrade_event(upgraded)) return error;
     current = &upgraded;
   }
-  if (auto error = validate(state, *current)) return error;
+  if (auto error = check_event(state, *current)) return error;
   apply_body(state, *current);
   state.set_schema_version(current_schema_version);
   state.set_version(current->seq());

@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "errors.hpp"
+#include "event_checks.hpp"
 #include "schema_upgrade.hpp"
 #include "souk/v1/events.pb.h"
 #include "souk/v1/state.pb.h"
@@ -21,13 +22,8 @@ inline constexpr int max_decisions = 50;
 /// Upgrades events of older schema versions; fails, leaving `state` unchanged, on an
 /// unknown newer version, a seq that does not follow `state.version()`, an event of
 /// another session, a body this build does not know, or values it cannot apply
-/// (check_event).
+/// (event_checks.hpp: check_event).
 std::optional<v1::Error> apply_to(v1::SessionState& state, const v1::Event& event);
-
-/// Whether apply_to would take `event` (of the current schema) at `state`, without
-/// applying it: its seq, session and kind, and that its values keep the state within
-/// its limits (limits.hpp) and its arithmetic in range.
-std::optional<v1::Error> check_event(const v1::SessionState& state, const v1::Event& event);
 
 /// The same as a function: `state` is left as it was.
 result<v1::SessionState> apply(const v1::SessionState& state, const v1::Event& event);

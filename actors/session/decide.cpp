@@ -123,7 +123,7 @@ result<events> record_decision(const v1::RecordDecision& c) {
     auto& b = *e.mutable_decision_recorded();
     b.set_kind(c.kind());
     b.set_reason(c.reason());
-    b.set_confidence(c.confidence());
+    b.set_confidence(c.confidence() + 0.0);  // -0 as +0: one value, one serialization
     *b.mutable_fallbacks_tried() = c.fallbacks_tried();
     b.set_outcome(c.outcome());
   });
@@ -264,14 +264,19 @@ std::optional<v1::Error> check_envelope(const v1::SessionState& state,
 }
 
 // decide's promise, kept by checking its own result: the events apply to `state` in
-// order. The rules refuse first, with reasons of their own; this is the backstop that
-// keeps an event that would not apply from being written.
+// order, and keep the session within its limits. The rules refuse first, with reasons
+// of their own; this is the backstop that keeps such an event from being written.
 std::optional<v1::Error> check_applies(const v1::SessionState& state,
                                        const std::vector<v1::Event>& events) {
-  if (events.size() == 1) return check_event(state, events.front());
+  if (events.size() == 1) {
+    if (auto error = check_event(state, events.front())) return error;
+    return check_within_limits(state, events.front());
+  }
   v1::SessionState next = state;  // several events are rare: a copy is affordable
-  for (const auto& event : events)
+  for (const auto& event : events) {
+    if (auto error = check_within_limits(next, event)) return error;
     if (auto error = apply_to(next, event)) return error;
+  }
   return std::nullopt;
 }
 

@@ -3,8 +3,9 @@
 // How much a session may hold, and the largest numbers it computes with. The limits of
 // single fields (a quantity, a price, an identifier's length) are declared in the
 // schema (schemas/souk/v1/limits.proto) and checked by check_limits(); these are the
-// ones that depend on a session's state, checked by decide's rules and again by apply,
-// so that an event that would break one is refused before it is written.
+// ones that depend on a session's state, checked by decide (its rules, then
+// check_within_limits on the events it made), so that an event that would break one is
+// refused before it is written.
 // tests/actors/session/validate_test.cpp holds them equal to the schema's declarations.
 #include <cstdint>
 

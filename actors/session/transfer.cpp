@@ -142,6 +142,10 @@ std::string transfer_checksum(const v1::TransferPayload& payload) {
   return "sha256:" + sha256_hex(sealed_bytes(payload));
 }
 
+bool sealed_by(const v1::StateTransfer& transfer, const transfer_keys& keys) {
+  return keys.verify(sealed_bytes(transfer.payload()), transfer.mac());
+}
+
 v1::StateTransfer export_transfer(const v1::SessionState& state, const transfer_request& request,
                                   const google::protobuf::Timestamp& now,
                                   const transfer_keys& keys) {

@@ -60,6 +60,10 @@ v1::StateTransfer export_transfer(const v1::SessionState& state, const transfer_
 /// The checksum export_transfer puts on a payload.
 std::string transfer_checksum(const v1::TransferPayload& payload);
 
+/// Whether `transfer`'s MAC is one of `keys`' over its payload (validate_transfer checks
+/// it too): cheap, so that a caller may skip costlier checks of a transfer nobody sealed.
+bool sealed_by(const v1::StateTransfer& transfer, const transfer_keys& keys);
+
 /// The receiving agent's check, against today's shop (ctx): the contract version is
 /// known, every field is within its limits, the checksum matches and the MAC is one of
 /// `keys`', the transfer is addressed to `receiving_agent` and names the session it

@@ -251,7 +251,7 @@ void gateway::handle(http_request request, std::shared_ptr<responder> respond) {
 // `why`, the server's own words, is left out of the log like every message.
 void gateway::refused(unsigned status, std::string_view code, std::string_view /*why*/) {
   auto& m = impl_->node.metrics();
-  if (status == 413 || status == 431) m.bad_requests.add();
+  if (status == 400 || status == 413 || status == 431) m.bad_requests.add();
   else m.overloaded.add();
   if (auto* log = impl_->node.log()) log->refusal(static_cast<int>(status), "-", "-", "-", code, "");
 }
@@ -571,7 +571,10 @@ void gateway::impl::handoff(exchange_ptr x, const std::string& id) {
 void gateway::impl::take_over(const exchange_ptr& x, const v1::StateTransfer& transfer,
                               const agents::handoff_terms& terms) {
   const auto& p = transfer.payload();
-  const auto recorded = runtime::recorded_state(node.journal(), transfer);
+  // What the journal holds is read (a replay) only for a transfer a known key sealed.
+  const auto recorded = session::sealed_by(transfer, node.transfer_keys())
+                            ? runtime::recorded_state(node.journal(), transfer)
+                            : std::nullopt;
   runtime::node_client sessions(system, node, options.session_timeout);
   auto result = agents::accept_handoff(transfer, terms, node.context(), node.transfer_keys(),
                                        sessions, recorded ? &*recorded : nullptr);

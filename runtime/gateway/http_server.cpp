@@ -291,6 +291,7 @@ struct http_server::impl {
   std::vector<net::executor_work_guard<net::io_context::executor_type>> keep_running;
   std::size_t next_context = 0;  // round robin; only the acceptor's thread touches it
   std::optional<tcp::acceptor> acceptor;
+  std::optional<net::steady_timer> retry;  // after a failed accept, on the acceptor's thread
   std::shared_ptr<shared_state> shared;
   std::vector<std::thread> threads;
 
@@ -298,14 +299,21 @@ struct http_server::impl {
     auto& context = *contexts[next_context++ % contexts.size()];
     acceptor->async_accept(context, [this](beast::error_code ec, tcp::socket s) {
       if (ec == net::error::operation_aborted) return;
-      if (!ec) {
-        s.set_option(tcp::no_delay(true), ec);
-        auto c = std::make_shared<connection>(std::move(s), shared);
-        if (shared->connections > shared->limits.max_connections)
-          c->refuse();
-        else
-          c->start();
+      if (ec) {
+        // Out of file descriptors (EMFILE) and the like: accepting again at once would
+        // spin a core until one is free. Try again a little later.
+        retry->expires_after(std::chrono::milliseconds(50));
+        retry->async_wait([this](beast::error_code waited) {
+          if (waited != net::error::operation_aborted) accept();
+        });
+        return;
       }
+      s.set_option(tcp::no_delay(true), ec);
+      auto c = std::make_shared<connection>(std::move(s), shared);
+      if (shared->connections > shared->limits.max_connections)
+        c->refuse();
+      else
+        c->start();
       accept();
     });
   }
@@ -327,6 +335,7 @@ std::string http_server::start(const std::string& host, unsigned short port,
     impl_->keep_running.push_back(net::make_work_guard(*impl_->contexts.back()));
   }
   auto& acceptor = impl_->acceptor.emplace(*impl_->contexts.front());
+  impl_->retry.emplace(*impl_->contexts.front());
   acceptor.open(endpoint.protocol(), ec);
   if (!ec) acceptor.set_option(net::socket_base::reuse_address(true), ec);
   if (!ec) acceptor.bind(endpoint, ec);

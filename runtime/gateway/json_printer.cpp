@@ -191,13 +191,9 @@ void append_digits(std::string& out, int64_t value, int width) {
 // RFC 3339 in UTC, 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999999999Z. A time
 // outside (from a record written before input was checked) is shown at the nearer end.
 void append_timestamp(std::string& out, int64_t seconds, int32_t nanos) {
-  if (seconds < -62135596800 || (seconds == -62135596800 && nanos < 0)) {
-    seconds = -62135596800;
-    nanos = 0;
-  } else if (seconds > 253402300799 || nanos < 0 || nanos > 999999999) {
-    if (seconds > 253402300799 || nanos > 999999999) seconds = 253402300799, nanos = 999999999;
-    else nanos = 0;
-  }
+  if (seconds < -62135596800) seconds = -62135596800, nanos = 0;
+  if (seconds > 253402300799) seconds = 253402300799, nanos = 999999999;
+  nanos = std::clamp(nanos, 0, 999999999);
   int64_t days = seconds / 86400, second_of_day = seconds % 86400;
   if (second_of_day < 0) second_of_day += 86400, --days;
   // Civil date from days since 1970-01-01 (H. Hinnant's days_from_civil, inverted).

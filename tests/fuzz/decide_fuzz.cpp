@@ -14,6 +14,7 @@
 #include "fuzz_shop.hpp"
 #include "runtime/gateway/json_printer.hpp"
 #include "session/queries.hpp"
+#include "session/validate.hpp"
 
 using namespace souk;
 using souk::fuzz::same;
@@ -214,6 +215,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   v1::SessionState state = start;
   std::vector<v1::Event> applied;
+  // From a state within the schema's limits, decide makes only events within them too
+  // (its own ids included: a transfer of the session must pass check_limits).
+  const bool start_within_limits = !session::check_limits(start);
   while (in.remaining_bytes() > 0) {
     ctx.advance_seconds(in.ConsumeIntegralInRange<int64_t>(0, 100000));
     const v1::Command c = make_command(in, state);
@@ -224,6 +228,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     // decide's promise: its events apply, one after the other.
     for (const auto& e : *decided) {
+      if (start_within_limits) {
+        auto beyond = session::check_limits(e);
+        if (beyond) std::fprintf(stderr, "a decided event is beyond its limits: %s\n", beyond->message().c_str());
+        SOUK_FUZZ_CHECK(!beyond);
+      }
       auto error = session::apply_to(state, e);
       if (error) std::fprintf(stderr, "an accepted event does not apply: %s\n", error->message().c_str());
       SOUK_FUZZ_CHECK(!error);

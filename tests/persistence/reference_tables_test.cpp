@@ -73,6 +73,24 @@ BOOST_AUTO_TEST_CASE(keys_longer_than_lmdb_takes_are_refused_and_found_nowhere) 
   BOOST_TEST(!*(*tables)->customer(std::string(2000, 'c')));
 }
 
+BOOST_AUTO_TEST_CASE(a_check_given_to_the_loader_refuses_the_load) {
+  temp_dir dir;
+  auto tables = persistence::reference_tables::open(dir.str());
+  BOOST_REQUIRE(tables);
+  std::istringstream in(R"({"customer": {"customerId": "cust-1"}})" "\n"
+                        R"({"customer": {"customerId": "cust-2"}})" "\n");
+  auto counts = (*tables)->load_jsonl(in, [](const v1::ReferenceRecord& r) -> std::optional<v1::Error> {
+    if (r.customer().customer_id() != "cust-2") return std::nullopt;
+    v1::Error e;
+    e.set_code(v1::ERROR_CODE_INVALID_ARGUMENT);
+    e.set_message("no");
+    return e;
+  });
+  BOOST_REQUIRE(!counts);
+  BOOST_TEST(counts.error().message() == "line 2: no");
+  BOOST_TEST((*tables)->counts()->customers == 0u);
+}
+
 BOOST_AUTO_TEST_CASE(the_shipped_sample_catalog_loads) {
   temp_dir dir;
   auto tables = persistence::reference_tables::open(dir.str());

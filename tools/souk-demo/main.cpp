@@ -27,6 +27,7 @@
 #include "runtime/node_client.hpp"
 #include "session/divergence.hpp"
 #include "session/queries.hpp"
+#include "session/validate.hpp"
 
 #include <google/protobuf/util/message_differencer.h>
 #include <map>
@@ -190,7 +191,7 @@ int main(int argc, char** argv) {
   try {
     auto day = std::make_unique<shop>(system, log, dir, provider);
     std::ifstream catalog_in(catalog_file);
-    auto loaded = day->node->reference().load_jsonl(catalog_in);
+    auto loaded = day->node->reference().load_jsonl(catalog_in, session::check_limits);
     if (!loaded) throw std::runtime_error(catalog_file + ": " + loaded.error().message());
     day.reset();  // open again, so that the agents' catalog view holds the catalog
     day = std::make_unique<shop>(system, log, dir, provider);

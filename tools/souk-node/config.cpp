@@ -5,9 +5,11 @@
 #include <tuple>
 
 #include <boost/asio/ip/address.hpp>
+#include <caf/config_value.hpp>
 
 #include "session/session_actor.hpp"
 #include "session/transfer.hpp"
+#include "session/validate.hpp"
 
 namespace souk::node_tool {
 namespace {
@@ -119,6 +121,29 @@ int configure(node_config& cfg, int argc, char** argv, std::ostream& err) {
       err << "souk-node: " << name << " must be between " << range << "\n";
       return 2;
     }
+  // Counts and sizes: beyond these a thread or a buffer cannot be had, or a product
+  // overflows (zeros ahead are MiB << 20).
+  for (auto [name, value, least, most] :
+       {std::tuple{"gateway.threads", cfg.http_threads, std::size_t{1}, std::size_t{64}},
+        std::tuple{"gateway.max-connections", cfg.max_connections, std::size_t{1},
+                   std::size_t{1} << 20},
+        std::tuple{"gateway.body-limit", cfg.body_limit, std::size_t{1024}, std::size_t{1} << 30},
+        std::tuple{"gateway.verify-sample", cfg.verify_sample, std::size_t{1}, std::size_t{1} << 20},
+        std::tuple{"snapshot-every", cfg.snapshot_every, std::size_t{1}, std::size_t{1} << 20},
+        std::tuple{"max-live-sessions", cfg.max_live_sessions, std::size_t{1}, std::size_t{1} << 30},
+        std::tuple{"journal-preallocate-mb", cfg.journal_preallocate_mb, std::size_t{0},
+                   std::size_t{1} << 20},
+        std::tuple{"scheduler.max-threads",
+                   caf::get_or(cfg, "scheduler.max-threads", std::size_t{1}), std::size_t{1},
+                   std::size_t{256}}})
+    if (value < least || value > most) {
+      err << "souk-node: " << name << " must be between " << least << " and " << most << "\n";
+      return 2;
+    }
+  if (cfg.node_id.empty() || !session::valid_identifier(cfg.node_id)) {
+    err << "souk-node: node-id must be 1-128 bytes of UTF-8 without control characters\n";
+    return 2;
+  }
   auto keys = gateway::api_keys::parse(cfg.api_keys);
   if (!keys) {
     err << "souk-node: gateway.api-keys: " << keys.error().message() << "\n";

@@ -21,6 +21,7 @@
 #include "runtime/gateway/gateway.hpp"
 #include "runtime/gateway/verifier.hpp"
 #include "runtime/node.hpp"
+#include "session/validate.hpp"
 #include "tools/souk-node/config.hpp"
 
 using namespace souk;
@@ -70,7 +71,7 @@ int main(int argc, char** argv) {
   if (!cfg.load_catalog.empty()) {
     std::ifstream in(cfg.load_catalog);
     if (!std::filesystem::is_regular_file(cfg.load_catalog)) in.setstate(std::ios::failbit);
-    auto counts = in ? (*node)->reference().load_jsonl(in)
+    auto counts = in ? (*node)->reference().load_jsonl(in, session::check_limits)
                      : persistence::result<persistence::reference_counts>(make_unexpected(
                            persistence::storage_error(v1::ERROR_CODE_NOT_FOUND,
                                                       "cannot read " + cfg.load_catalog)));

@@ -29,6 +29,7 @@
 #include "session/session_actor.hpp"
 #include "session/stored_context.hpp"
 #include "session/transfer.hpp"
+#include "session/validate.hpp"
 #include "souk/clock.hpp"
 #include "souk/v1/api.pb.h"
 #include "tools/soukctl/soukctl.hpp"
@@ -508,7 +509,7 @@ int load_catalog(cli& c) {
   }
   auto tables = persistence::reference_tables::open(c.dir);
   if (!tables) return fail(tables.error());
-  auto counts = (*tables)->load_jsonl(in);
+  auto counts = (*tables)->load_jsonl(in, session::check_limits);
   if (!counts) {
     std::cerr << "soukctl: " << c.args[0] << ": " << counts.error().message()
               << " (nothing was loaded)\n";
@@ -523,12 +524,15 @@ int load_catalog(cli& c) {
 int retention(cli& c) {
   persistence::retention_options opts;
   opts.now = souk::now_timestamp();
+  // Whole days, 1 to 36,500: digits only (an empty or signed value, or one whose hours
+  // would overflow, is a usage error, never an archive of everything).
   auto days = [&](const std::string& name, std::chrono::seconds& into) -> bool {
     auto v = option(c.args, name);
     if (!v) return true;
-    char* end = nullptr;
-    long n = std::strtol(v->c_str(), &end, 10);
-    if (*end != '\0' || n < 0) return false;
+    if (v->empty() || v->size() > 5 || v->find_first_not_of("0123456789") != std::string::npos)
+      return false;
+    const long n = std::stol(*v);
+    if (n < 1 || n > 36500) return false;
     into = std::chrono::hours(24 * n);
     return true;
   };

@@ -140,7 +140,7 @@ BOOST_AUTO_TEST_CASE(a_transfer_must_match_what_the_journal_holds) {
 
 BOOST_AUTO_TEST_CASE(keys_are_ids_and_secrets_of_32_bytes) {
   BOOST_TEST(session::transfer_keys::parse({secret_a, secret_b}).has_value());
-  for (const std::string bad : std::vector<std::string>{"nokey", "a:", "a:123", "a:" + std::string(62, 'f'),
+  for (const std::string& bad : std::vector<std::string>{"nokey", "a:", "a:123", "a:" + std::string(62, 'f'),
                                 ":" + std::string(64, 'f'), "a:" + std::string(64, 'g')}) {
     auto keys = session::transfer_keys::parse({bad});
     BOOST_REQUIRE(!keys);

@@ -9,6 +9,7 @@
 #include <boost/test/unit_test.hpp>
 #include <google/protobuf/descriptor.h>
 
+#include "session/event_checks.hpp"
 #include "session/limits.hpp"
 #include "session/queries.hpp"
 #include "session/validate.hpp"
@@ -170,7 +171,9 @@ BOOST_AUTO_TEST_CASE(counts_a_session_holds_are_bounded) {
 }
 
 // Events are checked by apply too: one crafted by hand (a journal written by an older
-// build, a transfer's tail) is refused and leaves the state as it was.
+// build, a transfer's tail) that apply could not apply — an overflowing sum, a time out
+// of range — is refused and leaves the state as it was. One that only breaks today's
+// limits applies (an older build may have accepted it), though decide never makes it.
 BOOST_AUTO_TEST_CASE(apply_refuses_values_it_cannot_apply) {
   session_fixture s;
   s.must(s.add("SKU-123", "blue-m", 2));
@@ -180,29 +183,42 @@ BOOST_AUTO_TEST_CASE(apply_refuses_values_it_cannot_apply) {
     e.clear_body();
     return e;
   };
-  std::vector<v1::Event> crafted;
+  std::vector<v1::Event> impossible;
   auto e = next();
   e.mutable_attribute_fetched()->set_name("prime");
   e.mutable_attribute_fetched()->set_ttl_seconds(INT64_MAX);
-  crafted.push_back(e);
+  impossible.push_back(e);
+  e.mutable_attribute_fetched()->set_ttl_seconds(-1);
+  impossible.push_back(e);
   e = next();
   e.mutable_cart_item_added()->set_sku("SKU-123");
   e.mutable_cart_item_added()->set_variant_id("blue-m");
   e.mutable_cart_item_added()->set_quantity(INT64_MAX);
-  crafted.push_back(e);
-  e.mutable_cart_item_added()->set_quantity(session::max_line_quantity - 1);  // 2 + that
-  crafted.push_back(e);
+  impossible.push_back(e);
   e = next();
   e.mutable_at()->set_seconds(INT64_MIN);
   e.mutable_checkpoint_taken();
-  crafted.push_back(e);
-  e = next();
-  *e.mutable_payment_initiated()->mutable_amount() = testing::usd(-1);
-  crafted.push_back(e);
-  for (const auto& event : crafted) {
+  impossible.push_back(e);
+  for (const auto& event : impossible) {
     auto before = s.state;
     BOOST_TEST(session::apply_to(s.state, event).has_value());
     BOOST_TEST(testing::same(before, s.state));
+  }
+  std::vector<v1::Event> beyond_limits;
+  e = next();
+  e.mutable_cart_item_added()->set_sku("SKU-123");
+  e.mutable_cart_item_added()->set_variant_id("blue-m");
+  e.mutable_cart_item_added()->set_quantity(session::max_line_quantity - 1);  // 2 + that
+  beyond_limits.push_back(e);
+  e = next();
+  *e.mutable_payment_initiated()->mutable_amount() = testing::usd(-1);
+  beyond_limits.push_back(e);
+  e = next();
+  e.mutable_attribute_fetched()->set_ttl_seconds(session::max_ttl_seconds + 1);
+  beyond_limits.push_back(e);
+  for (const auto& event : beyond_limits) {
+    BOOST_TEST(session::check_within_limits(s.state, event).has_value());
+    BOOST_TEST(session::apply(s.state, event).has_value());
   }
 }
 
