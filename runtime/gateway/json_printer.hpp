@@ -17,9 +17,10 @@
 namespace souk::gateway {
 
 /// Appends `message` in JSON to `out`. False, with `out` partly written, for what it
-/// does not print (Any, Struct, Value, ListValue, FieldMask, maps without string keys,
-/// a Timestamp or Duration out of range, a string that is not UTF-8): the caller then
-/// asks protobuf's printer.
+/// does not print (Any, Struct, Value, ListValue, FieldMask, maps without string keys;
+/// none in souk's schema): the caller then asks protobuf's printer. What a record
+/// written before input was checked may hold still prints as JSON: bytes that are not
+/// UTF-8 as U+FFFD, a Timestamp or Duration out of range at the nearer end.
 bool print_json(const google::protobuf::Message& message, std::string& out);
 
 }  // namespace souk::gateway

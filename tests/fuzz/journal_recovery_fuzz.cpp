@@ -151,8 +151,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FuzzedDataProvider in(data, size);
   const std::string& from = template_dir();
   static fuzz::scratch_dir work("journal-work");
-  std::filesystem::remove_all(work.path);
-  std::filesystem::copy(from, work.path, std::filesystem::copy_options::recursive);
+  // libFuzzer's timer (SIGALRM, every second) interrupts a copy now and then: again.
+  std::error_code copied;
+  for (int attempt = 0; attempt < 10; ++attempt) {
+    std::filesystem::remove_all(work.path, copied);
+    std::filesystem::copy(from, work.path, std::filesystem::copy_options::recursive, copied);
+    if (!copied) break;
+  }
+  SOUK_FUZZ_CHECK(!copied);
   damage(work.str(), in);
   const bool read_only = in.ConsumeBool();
   auto j = read_only ? persistence::journal::open_read_only(work.str())

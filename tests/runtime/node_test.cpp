@@ -439,6 +439,33 @@ BOOST_AUTO_TEST_CASE(state_at_a_version_and_at_a_time_is_exact) {
   BOOST_TEST(before->version() == 1u);
 }
 
+// A journal written before input was checked may hold an event that cannot apply (a
+// TTL of INT64_MAX once made every read of its session, and the verifier, abort the
+// node). It is reported where it is read; the node and its other sessions go on.
+BOOST_AUTO_TEST_CASE(an_event_that_cannot_apply_is_reported_not_fatal) {
+  node_fixture f;
+  f.must(f.start("ok"));
+  v1::Event started = testing::make_event("poisoned", 1);
+  v1::Event fetched = testing::make_event("poisoned", 2);
+  fetched.clear_body();
+  fetched.mutable_attribute_fetched()->set_name("prime");
+  fetched.mutable_attribute_fetched()->set_ttl_seconds(INT64_MAX);
+  persistence::append_request written;  // behind decide's back, as an older build did
+  written.session_id = "poisoned";
+  written.events = {persistence::encode(started), persistence::encode(fetched)};
+  BOOST_REQUIRE(f.node->journal().append(std::move(written)));
+  auto reply = f.query(f.node->session("poisoned"), session::state_atom::value);
+  BOOST_REQUIRE(reply.has_error());
+  BOOST_TEST(reply.error().message().find("time to live") != std::string::npos,
+             reply.error().message());
+  auto command = f.run(f.node->session("poisoned"), f.add("poisoned", "GIFT-25", "", 1));
+  BOOST_TEST(command.has_error());
+  auto verified = runtime::verify_session(f.node->journal(), "poisoned");
+  BOOST_REQUIRE(!verified);
+  BOOST_TEST(!runtime::state_at(f.node->journal(), "poisoned", runtime::history_point{uint64_t{2}}));
+  BOOST_TEST(f.state("ok").version() == 1u);  // the rest of the node is well
+}
+
 BOOST_AUTO_TEST_CASE(a_point_far_in_the_past_is_refused_not_fatal) {
   auto now = souk::now_timestamp();
   for (const char* text : {"-999999999d", "-3650000d", "-100000000h", "-999999999s"}) {
